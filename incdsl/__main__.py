@@ -1,0 +1,5 @@
+import sys
+
+from incdsl.cli import main
+
+sys.exit(main())

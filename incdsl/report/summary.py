@@ -1,0 +1,113 @@
+"""The numbers of a network: one row per layer (or per block, collapsed to a depth),
+totals, and the grid sizes the image passes through. Reads only the graph IR."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import networkx as nx
+
+from incdsl.ir.graph import format_shape, main_path_nodes, total_macs, total_params
+
+
+@dataclass
+class Row:
+    name: str
+    op: str
+    shape: tuple
+    params: int
+    macs: int
+    block: str | None  # enclosing block instance, None at network level
+
+
+def describe_op(op: str, attrs: dict) -> str:
+    """`conv 3x3 /2 V`, `avgpool 3x3 (no pad count)`, `add x0.17 +relu`."""
+    if op in ("conv", "maxpool", "avgpool"):
+        kh, kw = attrs["kernel"]
+        text = f"{op} {kh}x{kw}"
+        if attrs["stride"] != (1, 1):
+            sh, sw = attrs["stride"]
+            text += f" /{sh}" if sh == sw else f" /{sh}x{sw}"
+        if attrs["padding"] == (0, 0) and (kh, kw) != (1, 1):
+            text += " V"
+        if op == "conv" and not attrs["bn"]:
+            text += " linear" if not attrs["relu"] else " no-bn"
+        if op == "avgpool" and not attrs["count_include_pad"]:
+            text += " excl-pad"
+        return text
+    if op == "add":
+        return f"add x{attrs['scale']:g}" + (" +relu" if attrs["relu"] else "")
+    if op == "dropout":
+        return f"dropout {attrs['p']:g}"
+    if op.startswith("global_"):
+        return f"global {op[7:]}"
+    return op
+
+
+def rows(g: nx.DiGraph, depth: int | None = None) -> list[Row]:
+    """Every layer; with `depth`, the layers inside blocks nested deeper are summed into one
+    row for their block instance at that depth."""
+    out: list[Row] = []
+    index: dict[str, Row] = {}
+    for node, d in g.nodes(data=True):
+        blocks = d["blocks"]
+        if depth is not None and len(blocks) >= depth + 1 and depth >= 0:
+            inst = g.graph["blocks"][blocks[depth]]
+            row = index.get(inst.path)
+            if row is None:
+                row = index[inst.path] = Row(inst.path, inst.block, d["shape"], 0, 0,
+                                              blocks[depth - 1] if depth else None)
+                out.append(row)
+            row.params += d["params"]
+            row.macs += d["macs"]
+            row.shape = d["shape"]  # the block's last node is its output
+            continue
+        out.append(Row(node, describe_op(d["op"], d["attrs"]), d["shape"], d["params"],
+                       d["macs"], blocks[-1] if blocks else None))
+    return out
+
+
+def grid_sizes(g: nx.DiGraph) -> list[int]:
+    """The spatial sizes on the way to the classifier: 299, 149, 147, 73, 71, 35, 17, 8."""
+    main = main_path_nodes(g)
+    sizes = {d["shape"][1] for n, d in g.nodes(data=True) if n in main and len(d["shape"]) == 3}
+    return sorted(sizes, reverse=True)
+
+
+def summary(g: nx.DiGraph, depth: int | None = None) -> dict:
+    outputs = {name: list(g.nodes[n]["shape"]) for name, n in g.graph["outputs"].items()}
+    return {
+        "network": g.graph["name"],
+        "source": g.graph["source"],
+        "parameters": {k: v for k, v in g.graph["params"].items()},
+        "input": list(g.nodes[g.graph["input"]]["shape"]),
+        "outputs": outputs,
+        "aux_outputs": sorted(g.graph["aux"]),
+        "total_params": total_params(g),
+        "total_macs": total_macs(g),
+        "main_macs": total_macs(g, with_aux=False),
+        "grid": grid_sizes(g),
+        "layers": [dict(asdict(r), shape=list(r.shape)) for r in rows(g, depth)],
+    }
+
+
+def format_table(g: nx.DiGraph, depth: int | None = None) -> str:
+    data = rows(g, depth)
+    name_w = max([len("Layer")] + [len(r.name) for r in data])
+    op_w = max([len("Op")] + [len(r.op) for r in data])
+    head = f"{'Layer':<{name_w}}  {'Op':<{op_w}}  {'Output':>14}  {'Params':>12}  {'MACs':>15}"
+    lines = [f"{g.graph['name']}  ({g.graph['source']})", head, "-" * len(head)]
+    for r in data:
+        lines.append(f"{r.name:<{name_w}}  {r.op:<{op_w}}  {format_shape(r.shape):>14}  "
+                     f"{r.params:>12,}  {r.macs:>15,}")
+    lines.append("-" * len(head))
+    params, macs, main = total_params(g), total_macs(g), total_macs(g, with_aux=False)
+    lines.append(f"Total params: {params:,}")
+    aux = f" ({main / 1e9:.2f} G without auxiliary heads)" if main != macs else ""
+    lines.append(f"Total MACs:   {macs:,} ({macs / 1e9:.2f} G){aux}")
+    inp = g.nodes[g.graph["input"]]["shape"]
+    outs = ", ".join(f"{k} {format_shape(g.nodes[n]['shape'])}"
+                     for k, n in g.graph["outputs"].items())
+    lines.append(f"Input: {format_shape(inp)}   Outputs: {outs}")
+    lines.append("Grid: " + " -> ".join(str(s) for s in grid_sizes(g)))
+    return "\n".join(lines)
