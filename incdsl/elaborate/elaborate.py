@@ -24,6 +24,8 @@ from incdsl.elaborate.ops import (
     check_int,
     check_pair,
     padding_for,
+    source_text,
+    symbolic,
 )
 from incdsl.errors import SpecError, UsageError, did_you_mean
 from incdsl.ir.graph import BlockInstance, add_node, new_graph
@@ -224,7 +226,9 @@ class _Elaborator:
             name = f"{name}[{repeat[0]}]"
         module = None if op in ("relu", "flatten") else scope.module_path(name).replace("[", ".") \
             .replace("]", "")
-        return self._add(scope, name, op, attrs, [cur], layer, ctx, module=module)
+        rename = {"out": "out_channels" if op == "conv" else "out_features"}
+        return self._add(scope, name, op, attrs, [cur], layer, ctx, module=module,
+                         exprs=symbolic(bound, rename))
 
     def _lower(self, spec: OpSpec, values: dict, bound: dict, layer: ast.Layer, ctx: Ctx,
                in_shape: tuple) -> tuple[str, dict]:
@@ -297,12 +301,12 @@ class _Elaborator:
             raise SpecError.at(layer.name_loc, f"block '{d.name}' uses itself ({chain})")
         if len(ctx.stack) > 64:
             raise SpecError.at(layer.loc, "blocks are nested more than 64 deep")
-        args = self._block_args(d, layer, ctx)
+        args, arg_exprs = self._block_args(d, layer, ctx)
         child = scope.child(name, count_kinds(d.body, self.blocks),
                             None if repeat is None else repeat[0])
         self.g.graph["blocks"][child.path] = BlockInstance(
             child.path, child.module, d.name, dict(args), layer.loc, d.name_loc,
-            ctx.instances[-1] if ctx.instances else None, repeat)
+            ctx.instances[-1] if ctx.instances else None, repeat, arg_exprs)
         inner = Ctx(args, ctx.defaults, (*ctx.stack, d.name), (*ctx.instances, child.path))
         try:
             return self._body(d.body, cur, inner, child)
@@ -315,6 +319,7 @@ class _Elaborator:
     def _block_args(self, d: ast.Definition, layer: ast.Layer, ctx: Ctx) -> dict:
         names = [p.name for p in d.params]
         given: dict[str, Value] = {}
+        exprs: dict[str, str] = {}
         position = 0
         for arg in layer.args:
             if isinstance(arg, ast.Stride):
@@ -333,6 +338,9 @@ class _Elaborator:
             if key in given:
                 raise SpecError.at(arg.loc, f"'{key}' is given twice")
             given[key] = False if isinstance(arg, ast.Negated) else evaluate(arg.value, ctx.env)
+            if isinstance(arg, (ast.Positional, ast.Keyword)) and \
+                    not isinstance(arg.value, (ast.Number, ast.Dims)):
+                exprs[key] = source_text(arg.value)
         env: dict = {}
         for p in d.params:
             if p.name in given:
@@ -342,7 +350,7 @@ class _Elaborator:
             else:
                 raise SpecError.at(layer.loc, f"{d.name} needs a value for '{p.name}'",
                                    f"{d.name}({', '.join(names)}) is defined at {d.name_loc}")
-        return env
+        return env, exprs
 
     # ---- compound statements ---------------------------------------------------------------
 
@@ -392,7 +400,8 @@ class _Elaborator:
         inner = replace(ctx, env={**ctx.env, "trunk": trunk[0]}, in_residual=True)
         out = self._body(stmt.body, cur, inner, scope)
         name = scope.name("add", stmt.alias, stmt.loc)
-        return self._add(scope, name, "add", attrs, [cur, out], stmt, ctx, module=None)
+        return self._add(scope, name, "add", attrs, [cur, out], stmt, ctx, module=None,
+                         exprs=symbolic(bound))
 
     def _aux(self, stmt: ast.Compound, bound, cur, ctx: Ctx, scope: Scope) -> str:
         head = bound["name"][0]
@@ -410,7 +419,7 @@ class _Elaborator:
     # ---- nodes -----------------------------------------------------------------------------
 
     def _add(self, scope: Scope, name: str, op: str, attrs: dict, inputs: list[str],
-             stmt: ast.Stmt, ctx: Ctx, *, module: str | None) -> str:
+             stmt: ast.Stmt, ctx: Ctx, *, module: str | None, exprs=None) -> str:
         node_id = scope.node_id(name)
         try:
             shape, params, macs = infer(op, attrs, [self.g.nodes[i]["shape"] for i in inputs])
@@ -419,7 +428,8 @@ class _Elaborator:
         if op == "concat":
             attrs = {}  # the branch names only served the error message
         add_node(self.g, node_id, op, inputs, attrs=attrs, shape=shape, params=params,
-                 macs=macs, module=module, blocks=ctx.instances, loc=stmt.loc)
+                 macs=macs, module=module, blocks=ctx.instances, loc=stmt.loc,
+                 exprs=exprs or {})
         if len(self.g) > MAX_NODES:
             raise SpecError.at(stmt.loc, f"the network has more than {MAX_NODES:,} layers; "
                                "check the repeat counts")

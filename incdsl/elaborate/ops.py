@@ -183,10 +183,28 @@ def _article(slot: str) -> str:
 
 
 def _text(arg: ast.Arg) -> str:
-    loc = arg.loc
+    return source_text(arg)
+
+
+def source_text(node: ast.Arg | ast.Expr) -> str:
+    """The spec text of an argument or expression (its first line, for multi-line ones)."""
+    loc = node.loc
     line = loc.source.line(loc.line)
     end = loc.end_column or len(line) + 1
     return line[loc.column - 1 : end - 1]
+
+
+def symbolic(bound: dict, rename: dict[str, str] | None = None) -> dict[str, str]:
+    """slot -> spec text, for the slots set by an expression rather than a literal number:
+    what a code generator needs to write `conv(in_channels, pool, 1)` instead of `32`."""
+    out = {}
+    for slot, (bound_value, arg) in bound.items():
+        value = getattr(arg, "value", None)
+        if isinstance(value, ast.Name) and value.id in (slot, bound_value):
+            continue  # a flag or word (`bias`, `valid`), not an expression
+        if isinstance(value, ast.Expr) and not isinstance(value, (ast.Number, ast.Dims)):
+            out[(rename or {}).get(slot, slot)] = source_text(value)
+    return out
 
 
 # ---- values -> IR attrs --------------------------------------------------------------------

@@ -14,6 +14,9 @@ separated by `/`, repeats indexed in brackets. Every node has these attributes:
              or None for ops that own no module (concat, add)
     blocks   tuple of enclosing block-instance paths, outermost first
     loc      the spec Location of the statement that made it
+    exprs    attr name -> spec text, for attrs the spec computed from parameters rather than
+             wrote as numbers (`{"out_channels": "pool"}`): what code generation needs to
+             turn an instance back into a class with constructor arguments
 
 attrs by op:
     input    {}
@@ -56,6 +59,7 @@ class BlockInstance:
     definition: Location | None = None  # where the block is defined
     parent: str | None = None  # enclosing instance path, None at network level
     repeat: tuple[int, int] | None = None  # (index, count) when made by `x count`
+    arg_exprs: dict = field(default_factory=dict)  # parameter -> spec text where not a number
 
 
 def new_graph(name: str, source: str) -> nx.DiGraph:
