@@ -200,7 +200,8 @@ def symbolic(bound: dict, rename: dict[str, str] | None = None) -> dict[str, str
     out = {}
     for slot, (bound_value, arg) in bound.items():
         value = getattr(arg, "value", None)
-        if isinstance(value, ast.Name) and value.id in (slot, bound_value):
+        if isinstance(arg, ast.Positional) and isinstance(value, ast.Name) \
+                and value.id in (slot, bound_value):
             continue  # a flag or word (`bias`, `valid`), not an expression
         if isinstance(value, ast.Expr) and not isinstance(value, (ast.Number, ast.Dims)):
             out[(rename or {}).get(slot, slot)] = source_text(value)
