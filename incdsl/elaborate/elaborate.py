@@ -27,7 +27,7 @@ from incdsl.elaborate.ops import (
     source_text,
     symbolic,
 )
-from incdsl.errors import SpecError, UsageError, did_you_mean
+from incdsl.errors import ErrorSink, SpecError, UsageError, did_you_mean
 from incdsl.ir.graph import BlockInstance, add_node, new_graph
 from incdsl.ir.shapes import MAX_CHANNELS, MAX_SPATIAL, ShapeError, infer
 from incdsl.syntax import ast
@@ -48,6 +48,7 @@ class Ctx:
     stack: tuple[str, ...] = ()  # names of the blocks being instantiated
     instances: tuple[str, ...] = ()  # their instance paths
     in_residual: bool = False
+    trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
 
 
 def network_parameters(program: Program, network: str | None = None) -> ast.Definition:
@@ -91,7 +92,16 @@ def elaborate(program: Program, network: str | None = None,
               overrides: dict[str, Value] | None = None) -> nx.DiGraph:
     """Build the shaped graph of one network of a loaded program."""
     definition = network_parameters(program, network)
-    return _Elaborator(program, definition).run(overrides or {})
+    elaborator = _Elaborator(program, definition)
+    try:
+        return elaborator.run(overrides or {})
+    except _Abandon:
+        elaborator.errors.raise_if_any()
+        raise AssertionError("abandoned without an error") from None
+
+
+class _Abandon(Exception):
+    """Stop elaborating: what follows would only repeat or guess at recorded errors."""
 
 
 class _Elaborator:
@@ -100,6 +110,10 @@ class _Elaborator:
         self.blocks = program.blocks
         self.definition = definition
         self.g = new_graph(definition.name, definition.loc.source.path)
+        # Errors are collected per statement so that one run reports several. After a shape
+        # error the shapes downstream are guesses, so only the first shape error is kept.
+        self.errors = ErrorSink()
+        self.shape_error_seen = False
 
     # ---- network ---------------------------------------------------------------------------
 
@@ -117,6 +131,7 @@ class _Elaborator:
                              f"{describe(self.min_depth)}")
         scope = Scope("", "", count_kinds(d.body, self.blocks))
         out = self._body(d.body, None, Ctx(env, {}), scope)
+        self.errors.raise_if_any()
         if out is None:
             raise SpecError.at(d.name_loc, f"network {d.name} has no layers")
         outputs = self.g.graph["outputs"]
@@ -151,11 +166,25 @@ class _Elaborator:
 
     def _body(self, body, cur: str | None, ctx: Ctx, scope: Scope) -> str | None:
         for stmt in body:
-            if isinstance(stmt, ast.Layer) and stmt.name == DEFAULTS_STMT:
-                ctx = self._defaults(stmt, ctx)
-            else:
-                cur = self._stmt(stmt, cur, ctx, scope)
+            try:
+                if isinstance(stmt, ast.Layer) and stmt.name == DEFAULTS_STMT:
+                    ctx = self._defaults(stmt, ctx)
+                else:
+                    cur = self._stmt(stmt, cur, ctx, scope)
+            except SpecError as e:
+                self._record(e, ctx)
+                if cur is None or self.shape_error_seen:
+                    raise _Abandon() from None
         return cur
+
+    def _record(self, e: SpecError, ctx: Ctx) -> None:
+        if getattr(e, "from_shapes", False):
+            if self.shape_error_seen:
+                return
+            self.shape_error_seen = True
+        for note in reversed(ctx.trail):
+            e = e.with_note(note)
+        self.errors.add(e)
 
     def _stmt(self, stmt: ast.Stmt, cur, ctx: Ctx, scope: Scope, kind: str | None = None):
         if isinstance(stmt, ast.Chain):
@@ -307,14 +336,9 @@ class _Elaborator:
         self.g.graph["blocks"][child.path] = BlockInstance(
             child.path, child.module, d.name, dict(args), layer.loc, d.name_loc,
             ctx.instances[-1] if ctx.instances else None, repeat, arg_exprs)
-        inner = Ctx(args, ctx.defaults, (*ctx.stack, d.name), (*ctx.instances, child.path))
-        try:
-            return self._body(d.body, cur, inner, child)
-        except SpecError as e:
-            if any(diag.location == layer.loc or diag.location == layer.name_loc
-                   for diag in e.diagnostics):
-                raise
-            raise e.with_note(f"in {d.name}, used at {layer.loc}") from None
+        inner = Ctx(args, ctx.defaults, (*ctx.stack, d.name), (*ctx.instances, child.path),
+                    trail=(*ctx.trail, f"in {d.name}, used at {layer.loc}"))
+        return self._body(d.body, cur, inner, child)
 
     def _block_args(self, d: ast.Definition, layer: ast.Layer, ctx: Ctx) -> dict:
         names = [p.name for p in d.params]
@@ -424,7 +448,9 @@ class _Elaborator:
         try:
             shape, params, macs = infer(op, attrs, [self.g.nodes[i]["shape"] for i in inputs])
         except ShapeError as e:
-            raise SpecError.at(stmt.loc, e.message, *e.notes) from None
+            error = SpecError.at(stmt.loc, e.message, *e.notes)
+            error.from_shapes = True
+            raise error from None
         if op == "concat":
             attrs = {}  # the branch names only served the error message
         add_node(self.g, node_id, op, inputs, attrs=attrs, shape=shape, params=params,

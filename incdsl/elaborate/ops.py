@@ -42,7 +42,7 @@ class OpSpec:
     def usage(self) -> str:
         parts = [self.name, *(p.upper() for p in self.positional)]
         parts += [f"[{'|'.join(w for w in self.words)}]"] if self.words else []
-        parts += [f"[{k}=...]" for k in self.keywords]
+        parts += ["[/S]" if k == "stride" else f"[{k}=...]" for k in self.keywords]
         parts += [f"[no {f}]" if self.defaults.get(f) else f"[{f}]" for f in self.flags]
         return " ".join(parts)
 
@@ -81,6 +81,9 @@ COMPOUNDS: dict[str, OpSpec] = {
                        dict(scale=1.0, relu=False)),
     "aux": OpSpec("aux", "aux", "aux", ("name",), (), (), {}, {}, ("name",)),
 }
+
+ALL_OPTIONS = {o for spec in [*OPS.values(), *COMPOUNDS.values()]
+               for o in (*spec.flags, *spec.words)}
 
 DEFAULTS_STMT = "defaults"  # `defaults conv eps=0.001 no bias`: settings for later layers
 NAMED_SLOTS = {"aux": "name"}  # slots whose bare name is a name, not an expression
@@ -164,10 +167,18 @@ def _evaluate_bare(spec: OpSpec, value: ast.Expr, env) -> Value:
         return evaluate(value, env)
     except SpecError as e:
         if isinstance(value, ast.Name) and e.location == value.loc:
-            options = [*spec.flags, *spec.words]
-            raise SpecError.at(value.loc, f"unknown name '{value.id}'",
-                               *did_you_mean(value.id, [*env, *options])) from None
+            raise unknown_bare_name(spec, value, env) from None
         raise
+
+
+def unknown_bare_name(spec: OpSpec, name: ast.Name, scope) -> SpecError:
+    """`maxpool 3x3 bias`: an option of other layers is not an option of this one."""
+    if name.id in ALL_OPTIONS:
+        return SpecError.at(name.loc, f"{spec.name} has no option '{name.id}'",
+                            *did_you_mean(name.id, [*spec.flags, *spec.words]),
+                            f"usage: {spec.usage()}")
+    return SpecError.at(name.loc, f"unknown name '{name.id}'",
+                        *did_you_mean(name.id, [*scope, *spec.flags, *spec.words]))
 
 
 def _unknown_option(spec: OpSpec, name: str, arg: ast.Arg) -> SpecError:

@@ -8,7 +8,15 @@ import networkx as nx
 
 from incdsl.elaborate.elaborate import IMPLICIT_PARAMS
 from incdsl.elaborate.expr import CONSTANTS, FUNCTIONS
-from incdsl.elaborate.ops import COMPOUNDS, DEFAULTS_STMT, NAMED_SLOTS, OPS, OpSpec
+from incdsl.elaborate.ops import (
+    ALL_OPTIONS,
+    COMPOUNDS,
+    DEFAULTS_STMT,
+    NAMED_SLOTS,
+    OPS,
+    OpSpec,
+    unknown_bare_name,
+)
 from incdsl.errors import ErrorSink, SpecError, did_you_mean
 from incdsl.syntax import ast
 from incdsl.syntax.program import Program
@@ -128,8 +136,11 @@ class _Definition:
                 or spec.name in NAMED_SLOTS
             ):
                 continue
+            elif isinstance(arg.value, ast.Name) and arg.value.id in ALL_OPTIONS \
+                    and arg.value.id not in self.scope:
+                self.errors.add(unknown_bare_name(spec, arg.value, self.scope))
             else:
-                self.expr(arg.value, residual, options=[*spec.flags, *spec.words])
+                self.expr(arg.value, residual)
 
     def _unknown_option(self, spec: OpSpec, name: str, arg) -> None:
         self.errors.add(SpecError.at(arg.loc, f"{spec.name} has no option '{name}'",
@@ -159,7 +170,7 @@ class _Definition:
             if not isinstance(arg, ast.Negated):
                 self.expr(arg.value, residual)
 
-    def expr(self, expr: ast.Expr, residual: bool, options=()) -> None:
+    def expr(self, expr: ast.Expr, residual: bool) -> None:
         scope = self.scope | ({"trunk"} if residual else set())
         for call in _calls(expr):
             if call.func not in FUNCTIONS:
@@ -167,7 +178,7 @@ class _Definition:
                                              *did_you_mean(call.func, FUNCTIONS)))
         for name in _names(expr):
             if name.id not in scope:
-                notes = did_you_mean(name.id, [*scope, *options])
+                notes = did_you_mean(name.id, scope)
                 if name.id == "trunk":
                     notes = ("'trunk' (the trunk's channel count) exists only inside "
                              "`residual:`",)
