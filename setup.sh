@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up incdsl on a fresh machine: PyTorch, the package (editable) and Graphviz's `dot`.
+#   ./setup.sh          what a user needs
+#   ./setup.sh --test   plus the test dependencies and the reference implementations
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+
+# torch and torchvision first, at versions known to load together. Where the local pip
+# cannot offer these exact ones, take what it resolves for the same requirement.
+"$PY" -m pip install -q "torch==2.14.1" "torchvision==0.29.1" \
+  || "$PY" -m pip install -q "torch>=2.4" "torchvision>=0.19"
+
+if [ "${1:-}" = "--test" ]; then
+  "$PY" -m pip install -q -e ".[test]"
+  # facenet-pytorch is only a test reference (Inception-ResNet-v1); its pins on torch are
+  # older than ours, so install it without its dependencies.
+  "$PY" -m pip install -q --no-deps "facenet-pytorch>=2.5"
+else
+  "$PY" -m pip install -q -e .
+fi
+
+if ! command -v dot >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing graphviz (for incdsl draw)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+  else
+    echo "setup: Graphviz's 'dot' is missing; incdsl draw will only write .dot files." >&2
+    echo "       Install it with 'sudo apt-get install graphviz' (Debian/Ubuntu)," \
+         "'brew install graphviz' (macOS) or from https://graphviz.org/download/" >&2
+  fi
+fi
+echo "setup: done ($("$PY" -c 'import incdsl, torch; print("incdsl", incdsl.__version__, "torch", torch.__version__)'))"
