@@ -22,7 +22,9 @@ _FRIENDLY = {
     "REPEAT": "a repeat count like x4",
     "COMPARE": "a comparison",
     "ADD_OP": "'+' or '-'",
-    "MUL_OP": "'*', '/', '//' or '%'",
+    "MUL_OP": "'*', '//' or '%'",
+    "SLASH": "'/'",
+    "POW": "'**'",
     "_NL": "the end of the line",
     "_INDENT": "an indented body",
     "_DEDENT": "the end of the indented body",
@@ -240,7 +242,7 @@ class _ToAst(Transformer):
         return ast.Keyword(self._loc(meta), str(name), value)
 
     def stride(self, meta, items):
-        return ast.Stride(self._loc(meta), items[0])
+        return ast.Stride(self._loc(meta), items[-1])
 
     def negated(self, meta, items):
         return ast.Negated(self._loc(meta), str(items[0]))
@@ -275,7 +277,7 @@ class _ToAst(Transformer):
         return self.binop(meta, items)
 
     def power(self, meta, items):
-        left, right = items
+        left, _, right = items
         return ast.Binary(self._loc(meta), "**", left, right)
 
     def or_op(self, meta, items):
