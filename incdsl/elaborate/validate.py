@@ -140,7 +140,7 @@ class _Definition:
                     and arg.value.id not in self.scope:
                 self.errors.add(unknown_bare_name(spec, arg.value, self.scope))
             else:
-                self.expr(arg.value, residual)
+                self.expr(arg.value, residual, options=(*spec.flags, *spec.words))
 
     def _unknown_option(self, spec: OpSpec, name: str, arg) -> None:
         self.errors.add(SpecError.at(arg.loc, f"{spec.name} has no option '{name}'",
@@ -170,7 +170,7 @@ class _Definition:
             if not isinstance(arg, ast.Negated):
                 self.expr(arg.value, residual)
 
-    def expr(self, expr: ast.Expr, residual: bool) -> None:
+    def expr(self, expr: ast.Expr, residual: bool, options=()) -> None:
         scope = self.scope | ({"trunk"} if residual else set())
         for call in _calls(expr):
             if call.func not in FUNCTIONS:
@@ -178,7 +178,7 @@ class _Definition:
                                              *did_you_mean(call.func, FUNCTIONS)))
         for name in _names(expr):
             if name.id not in scope:
-                notes = did_you_mean(name.id, scope)
+                notes = did_you_mean(name.id, [*scope, *options])
                 if name.id == "trunk":
                     notes = ("'trunk' (the trunk's channel count) exists only inside "
                              "`residual:`",)

@@ -1,0 +1,131 @@
+"""The shipped networks: exact parameter counts of the reference implementations, and the
+grid sizes and channel counts of every stage."""
+
+import pytest
+
+import incdsl
+from incdsl import resources
+from incdsl.ir.graph import total_params
+from incdsl.report.summary import grid_sizes, rows
+
+
+@pytest.mark.parametrize("spec, overrides, params, reference", [
+    ("v3", {}, 27_161_264, "torchvision inception_v3(aux_logits=True)"),
+    ("v3", {"aux_logits": False}, 23_834_568, "timm inception_v3"),
+    ("v4", {}, 42_679_816, "timm inception_v4"),
+    ("irv2", {}, 55_843_464, "timm inception_resnet_v2"),
+    ("irv1", {}, 24_357_096, "facenet-pytorch trunk + linear 1792 -> 1000"),
+])
+def test_parameter_counts_equal_the_references(spec, overrides, params, reference):
+    assert total_params(incdsl.graph(spec, **overrides)) == params, reference
+
+
+def test_irv1_trunk_equals_facenet_pytorch():
+    g = incdsl.graph("irv1")
+    head = g.nodes["fc"]["params"]
+    assert total_params(g) - head == 22_564_096  # InceptionResnetV1 up to its pooled features
+
+
+def stages(spec, **overrides):
+    """(name, C, H) of each top-level block instance and layer, in order."""
+    g = incdsl.graph(spec, **overrides)
+    return [(r.name, r.shape[0], r.shape[1]) for r in rows(g, depth=0) if len(r.shape) == 3]
+
+
+def test_v3_stages():
+    s = dict((n, (c, h)) for n, c, h in stages("v3", aux_logits=False))
+    assert s["inception_v3_stem"] == (192, 35)
+    assert [s[f"mixed_5{x}"] for x in "bcd"] == [(256, 35), (288, 35), (288, 35)]
+    assert [s[f"mixed_6{x}"] for x in "abcde"] == [(768, 17)] * 5
+    assert [s[f"mixed_7{x}"] for x in "abc"] == [(1280, 8), (2048, 8), (2048, 8)]
+
+
+def test_v3_aux_head_taps_the_17x17_grid():
+    g = incdsl.graph("v3")
+    assert g.graph["outputs"] == {"logits": "fc", "aux_logits": "aux_logits/head/fc"}
+    assert g.nodes["aux_logits/head/pool1"]["inputs"] == ["mixed_6e/concat"]
+    assert g.nodes["aux_logits/head/conv2"]["shape"] == (768, 1, 1)
+
+
+def test_v4_stages():
+    s = stages("v4")
+    assert s[1] == ("inception_v4_stem", 384, 35)
+    assert [x[1:] for x in s if x[0].startswith("inception_a")] == [(384, 35)] * 4
+    assert ("reduction_a", 1024, 17) in s
+    assert [x[1:] for x in s if x[0].startswith("inception_b")] == [(1024, 17)] * 7
+    assert ("reduction_b", 1536, 8) in s
+    assert [x[1:] for x in s if x[0].startswith("inception_c")] == [(1536, 8)] * 3
+
+
+def test_irv2_stages():
+    s = stages("irv2")
+    names = [x[0] for x in s]
+    assert s[1:3] == [("inception_v3_stem", 192, 35), ("mixed5b", 320, 35)]
+    assert sum(n.startswith("block35[") for n in names) == 10
+    assert ("reduction_a", 1088, 17) in s
+    assert sum(n.startswith("block17[") for n in names) == 20
+    assert ("reduction_b", 2080, 8) in s
+    assert sum(n.startswith("block8") for n in names) == 10
+    assert s[-1] == ("conv", 1536, 8)
+
+
+def test_irv2_released_details():
+    g = incdsl.graph("irv2")
+    scales = {p: g.nodes[f"{p}/add"]["attrs"] for p in ("block35[0]", "block17[0]", "block8[0]",
+                                                         "block8_last")}
+    assert scales == {"block35[0]": {"scale": 0.17, "relu": True},
+                      "block17[0]": {"scale": 0.10, "relu": True},
+                      "block8[0]": {"scale": 0.20, "relu": True},
+                      "block8_last": {"scale": 1.0, "relu": False}}
+    assert g.nodes["mixed5b/branch3/pool"]["attrs"]["count_include_pad"] is False
+    assert g.nodes["block35[0]/conv"]["attrs"]["bias"] is True
+
+
+def test_irv1_stages():
+    s = stages("irv1")
+    assert s[1] == ("stem", 256, 35)
+    assert ("reduction_a", 896, 17) in s and ("reduction_b", 1792, 8) in s
+
+
+def test_irv2_paper_stages():
+    s = stages("irv2_paper")
+    names = [x[0] for x in s]
+    assert s[1] == ("inception_v4_stem", 384, 35)
+    assert (sum(n.startswith("block35") for n in names), sum(n.startswith("block17") for n in names),
+            sum(n.startswith("block8") for n in names)) == (5, 10, 5)
+    assert ("reduction_a", 1152, 17) in s and ("reduction_b", 2144, 8) in s
+
+
+def test_irv2_paper_uses_the_figure_order_of_the_v4_stem():
+    paper, v4 = incdsl.graph("irv2_paper"), incdsl.graph("v4")
+    tower = "inception_v4_stem/branch3"
+    assert paper.nodes[f"{tower}/conv2"]["attrs"]["kernel"] == (7, 1)
+    assert v4.nodes[f"{tower}/conv2"]["attrs"]["kernel"] == (1, 7)
+
+
+@pytest.mark.parametrize("spec", ["v3", "v4", "irv1", "irv2", "irv2_paper"])
+def test_grid_sizes(spec):
+    assert grid_sizes(incdsl.graph(spec))[:1] == [299]
+    assert grid_sizes(incdsl.graph(spec))[-3:] == [35, 17, 8]
+    if spec in ("v3", "irv2"):
+        assert grid_sizes(incdsl.graph(spec)) == [299, 149, 147, 73, 71, 35, 17, 8]
+
+
+def test_reduction_a_is_shared_with_the_table_1_arguments():
+    table = {"v4": (192, 224, 256, 384), "irv1": (192, 192, 256, 384),
+             "irv2": (256, 256, 384, 384), "irv2_paper": (256, 256, 384, 384)}
+    for spec, klmn in table.items():
+        inst = incdsl.graph(spec).graph["blocks"]["reduction_a"]
+        assert inst.block == "ReductionA"
+        assert str(inst.definition.source.path).endswith("lib/reductions.inc")
+        assert tuple(inst.args[k] for k in "klmn") == klmn
+
+
+def test_small_variants_for_a_laptop():
+    g = incdsl.graph("irv2", width=0.25, size=75, blocks_a=1, blocks_b=1, blocks_c=1, classes=10)
+    assert g.nodes["fc"]["shape"] == (10,)
+    assert total_params(g) < 2_000_000
+
+
+def test_shipped_names():
+    assert resources.shipped_architectures() == ["irv1", "irv2", "irv2_paper", "v3", "v4"]

@@ -1,0 +1,32 @@
+"""A non-editable install carries the grammar and the shipped architectures."""
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_carries_grammar_and_architectures(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(ROOT)], check=True)
+    (wheel,) = tmp_path.glob("incdsl-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "incdsl/_data/grammar/incdsl.lark" in names
+    for spec in ["v3", "v4", "irv1", "irv2", "irv2_paper", "lib/reductions.inc"]:
+        assert f"incdsl/_data/architectures/{spec if spec.endswith('.inc') else spec + '.inc'}" \
+            in names
+
+    # Installed on its own (dependencies come from this environment), away from the checkout.
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
+                    str(target), str(wheel)], check=True)
+    env = dict(os.environ, PYTHONPATH=str(target))
+    code = ("import incdsl, incdsl.resources as r; from incdsl.ir.graph import total_params;"
+            "assert str(r.grammar_file()).startswith(%r);"
+            "print(total_params(incdsl.graph('irv2')))" % str(target))
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "55843464"
