@@ -25,8 +25,8 @@ def test_wheel_carries_grammar_and_architectures(tmp_path):
                     str(target), str(wheel)], check=True)
     env = dict(os.environ, PYTHONPATH=str(target))
     code = ("import incdsl, incdsl.resources as r; from incdsl.ir.graph import total_params;"
-            "assert str(r.grammar_file()).startswith(%r);"
-            "print(total_params(incdsl.graph('irv2')))" % str(target))
+            f"assert str(r.grammar_file()).startswith({str(target)!r});"
+            "print(total_params(incdsl.graph('irv2')))")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
                          capture_output=True, text=True).stdout
     assert out.strip() == "55843464"

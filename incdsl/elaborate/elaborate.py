@@ -273,22 +273,22 @@ class _Elaborator:
             if self.width != 1 and not reads_trunk:
                 out = max(int(out * self.width), self.min_depth)
             kernel = check_pair(values["kernel"], at("kernel"), "kernel size")
-            attrs = dict(
-                in_channels=in_shape[0], out_channels=out, kernel=kernel,
-                stride=check_pair(values["stride"], at("stride"), "stride"),
-                padding=padding_for(values["padding"], kernel, bound.get("padding", (0, None))[1],
+            attrs = {
+                "in_channels": in_shape[0], "out_channels": out, "kernel": kernel,
+                "stride": check_pair(values["stride"], at("stride"), "stride"),
+                "padding": padding_for(values["padding"], kernel, bound.get("padding", (0, None))[1],
                                     layer),
-                bias=values["bias"], bn=values["bn"], relu=values["relu"],
-                eps=check_float(values["eps"], at("eps"), "eps", 0.0, 1.0),
-                momentum=check_float(values["momentum"], at("momentum"), "momentum", 0.0, 1.0),
-                init_std=self._std(values, at),
-            )
+                "bias": values["bias"], "bn": values["bn"], "relu": values["relu"],
+                "eps": check_float(values["eps"], at("eps"), "eps", 0.0, 1.0),
+                "momentum": check_float(values["momentum"], at("momentum"), "momentum", 0.0, 1.0),
+                "init_std": self._std(values, at),
+            }
             return "conv", attrs
         if name in ("maxpool", "avgpool"):
             kernel = check_pair(values["kernel"], at("kernel"), "pool size")
-            attrs = dict(kernel=kernel, stride=check_pair(values["stride"], at("stride"), "stride"),
-                         padding=padding_for(values["padding"], kernel,
-                                             bound.get("padding", (0, None))[1], layer))
+            attrs = {"kernel": kernel, "stride": check_pair(values["stride"], at("stride"), "stride"),
+                         "padding": padding_for(values["padding"], kernel,
+                                             bound.get("padding", (0, None))[1], layer)}
             if name == "avgpool":
                 attrs["count_include_pad"] = values["count_include_pad"]
             return name, attrs
@@ -299,8 +299,8 @@ class _Elaborator:
                                                 0.0, 0.999)}
         if name == "linear":
             out = check_int(values["out"], at("out"), "output features")
-            return "linear", dict(in_features=in_shape[0], out_features=out,
-                                  bias=values["bias"], init_std=self._std(values, at))
+            return "linear", {"in_features": in_shape[0], "out_features": out,
+                                  "bias": values["bias"], "init_std": self._std(values, at)}
         return spec.op, {}
 
     @staticmethod

@@ -31,7 +31,7 @@ FUNCTIONS = {
     "max": (max, 1, None),
     "int": (_int, 1, 1),
     "float": (float, 1, 1),
-    "round": (lambda x: int(round(x)), 1, 1),
+    "round": (lambda x: round(x), 1, 1),
     "floor": (math.floor, 1, 1),
     "ceil": (math.ceil, 1, 1),
     "abs": (abs, 1, 1),

@@ -48,7 +48,7 @@ class OpSpec:
 
 
 _PAD = {"valid": ("padding", "valid"), "same": ("padding", "same")}
-_WINDOW = dict(stride=1, padding="same")
+_WINDOW = {"stride": 1, "padding": "same"}
 
 OPS: dict[str, OpSpec] = {
     s.name: s
@@ -65,7 +65,7 @@ OPS: dict[str, OpSpec] = {
                {"avgpool": ("mode", "avg"), "maxpool": ("mode", "max")}, {}, ("mode",)),
         OpSpec("dropout", "dropout", "dropout", ("p",), (), (), {}, {}, ("p",)),
         OpSpec("linear", "linear", "fc", ("out",), ("init_std",), ("bias",), {},
-               dict(bias=True, init_std=None), ("out",)),
+               {"bias": True, "init_std": None}, ("out",)),
         OpSpec("relu", "relu", "relu"),
         OpSpec("flatten", "flatten", "flatten"),
         OpSpec("input", "input", "input", ("shape", "height", "width"), (), (), {}, {},
@@ -78,7 +78,7 @@ COMPOUNDS: dict[str, OpSpec] = {
     "concat": OpSpec("concat", "concat", "concat"),
     "branch": OpSpec("branch", "branch", "branch"),
     "residual": OpSpec("residual", "add", "add", ("scale",), (), ("relu",), {},
-                       dict(scale=1.0, relu=False)),
+                       {"scale": 1.0, "relu": False}),
     "aux": OpSpec("aux", "aux", "aux", ("name",), (), (), {}, {}, ("name",)),
 }
 

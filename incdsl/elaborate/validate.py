@@ -180,8 +180,8 @@ class _Definition:
             if name.id not in scope:
                 notes = did_you_mean(name.id, [*scope, *options])
                 if name.id == "trunk":
-                    notes = ("'trunk' (the trunk's channel count) exists only inside "
-                             "`residual:`",)
+                    notes = (("'trunk' (the trunk's channel count) exists only inside "
+                             "`residual:`"),)
                 self.errors.add(SpecError.at(name.loc, f"unknown name '{name.id}'", *notes))
 
 

@@ -33,9 +33,8 @@ def _window(op: str, attrs: dict, shape: tuple) -> tuple[int, int]:
     if kh > h + 2 * ph or kw > w + 2 * pw:
         padded = f" (padded {h + 2 * ph}x{w + 2 * pw})" if ph or pw else ""
         raise ShapeError(f"{kh}x{kw} {op} is larger than its {h}x{w} input{padded}")
-    if ph > kh // 2 or pw > kw // 2:
-        if op != "conv":
-            raise ShapeError(f"padding {ph}x{pw} is more than half the {kh}x{kw} window")
+    if (ph > kh // 2 or pw > kw // 2) and op != "conv":
+        raise ShapeError(f"padding {ph}x{pw} is more than half the {kh}x{kw} window")
     return _out_size(h, kh, sh, ph), _out_size(w, kw, sw, pw)
 
 
@@ -43,8 +42,8 @@ def infer(op: str, attrs: dict, inputs: list[tuple]) -> tuple[tuple, int, int]:
     if op == "input":
         return tuple(attrs["shape"]), 0, 0
     if op == "conv":
-        (c, h, w) = inputs[0] if len(inputs[0]) == 3 else (inputs[0][0], 0, 0)
         ho, wo = _window("conv", attrs, inputs[0])
+        c = inputs[0][0]
         out = attrs["out_channels"]
         kh, kw = attrs["kernel"]
         weights = c * out * kh * kw

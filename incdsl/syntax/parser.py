@@ -34,8 +34,8 @@ _FRIENDLY = {
 
 class _Indenter(Indenter):
     NL_type = "_NL"
-    OPEN_PAREN_types = ["LPAR"]
-    CLOSE_PAREN_types = ["RPAR"]
+    OPEN_PAREN_types = ("LPAR",)
+    CLOSE_PAREN_types = ("RPAR",)
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 8
@@ -197,10 +197,7 @@ class _ToAst(Transformer):
         return ast.Param(str(name), default, self._loc(name))
 
     def body(self, meta, items):
-        out = []
-        for item in items:
-            out.append(item)
-        return tuple(out)
+        return tuple(items)
 
     # statements
     def chain(self, meta, layers):

@@ -33,7 +33,7 @@ def stages(spec, **overrides):
 
 
 def test_v3_stages():
-    s = dict((n, (c, h)) for n, c, h in stages("v3", aux_logits=False))
+    s = {n: (c, h) for n, c, h in stages("v3", aux_logits=False)}
     assert s["inception_v3_stem"] == (192, 35)
     assert [s[f"mixed_5{x}"] for x in "bcd"] == [(256, 35), (288, 35), (288, 35)]
     assert [s[f"mixed_6{x}"] for x in "abcde"] == [(768, 17)] * 5

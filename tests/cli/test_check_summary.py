@@ -88,6 +88,6 @@ def test_console_script_runs_without_traceback(tmp_path):
     bad = tmp_path / "bad.inc"
     bad.write_bytes(b"\xff\xfe not text")
     result = subprocess.run([sys.executable, "-m", "incdsl", "check", str(bad)],
-                            capture_output=True, text=True)
+                            check=False, capture_output=True, text=True)
     assert result.returncode == 2
     assert "not a text file" in result.stderr and "Traceback" not in result.stderr

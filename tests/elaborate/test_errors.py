@@ -161,7 +161,7 @@ def test_a_block_that_uses_itself(spec_file, body, message):
     ("conv (2**70) 1x1", "number too large"),
 ])
 def test_absurd_sizes_are_refused_before_memory_is_spent(error_of, line, message):
-    e = error_of(f"""
+    e = error_of("""
         block A:
             conv 3 1x1
         network N:

@@ -99,7 +99,7 @@ def test_syntax_errors_are_located(text, line, column, message):
     rendered = info.value.render()
     assert rendered.startswith(f"bad.inc:{line}:{column}: error: ")
     # the source line and a caret under the column
-    source_line, caret = rendered.split("\n")[1:3]
+    _source_line, caret = rendered.split("\n")[1:3]
     assert caret.index("^") == column - 1 + 4
 
 
