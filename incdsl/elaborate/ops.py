@@ -261,6 +261,6 @@ def padding_for(value: Value, kernel: tuple[int, int], arg: ast.Arg | None, wher
     if value == "same":
         if kernel[0] % 2 == 0 or kernel[1] % 2 == 0:
             raise SpecError.at(loc_arg.loc, f"'same' padding needs an odd kernel, not "
-                               f"{kernel[0]}x{kernel[1]}", "give pad=N explicitly")
+                               f"{kernel[0]}x{kernel[1]}", "give padding=N (or padding=(h, w)) explicitly")
         return (kernel[0] // 2, kernel[1] // 2)
     return check_pair(value, loc_arg, "padding", lo=0)
