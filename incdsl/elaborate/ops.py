@@ -1,9 +1,9 @@
 """The built-in layers and compound statements: what arguments each takes, and how a
 line's arguments become the op's settings in the graph IR.
 
-    conv OUT KERNEL [/STRIDE] [valid|same|pad=P] [bias] [no bn] [no relu] [eps=E] [momentum=M]
-    maxpool KERNEL [/STRIDE] [valid|same|pad=P]
-    avgpool KERNEL [/STRIDE] [valid|same|pad=P] [no count_include_pad]
+    conv OUT KERNEL [/STRIDE] [valid|same|padding=P] [bias] [no bn] [no relu] [eps=E] [momentum=M]
+    maxpool KERNEL [/STRIDE] [valid|same|padding=P]
+    avgpool KERNEL [/STRIDE] [valid|same|padding=P] [no count_include_pad]
     global avgpool | global maxpool
     dropout P
     linear OUT [no bias]
