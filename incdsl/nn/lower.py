@@ -83,7 +83,8 @@ def identifier(text: str) -> str:
     return name
 
 
-def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None) -> Forward:
+def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
+          outputs_name: str = "Outputs") -> Forward:
     attr_text = attr_text or literal_attr(g)
     aux_only = training_only(g)
     statements = _statements(g, scope, attr_text, aux_only)
@@ -136,7 +137,7 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None) -> For
 
     if scope.path is None and len(returned) > 1:
         body.append(Line(0, "if self.training:"))
-        body.append(Line(1, f"return Outputs({', '.join(names[v] for v in returned)})"))
+        body.append(Line(1, f"return {outputs_name}({', '.join(names[v] for v in returned)})"))
         body.append(Line(0, f"return {names[returned[0]]}"))
     else:
         body.append(Line(0, f"return {', '.join(names[v] for v in returned)}"))
