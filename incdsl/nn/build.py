@@ -108,7 +108,9 @@ def _forward_class(name: str, g: nx.DiGraph, scope: Scope, namespace: dict) -> t
         # Registered with linecache so tracebacks and inspect show the generated line.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         scope_ns = dict(namespace)
-        exec(compile(source, filename, "exec"), scope_ns)  # our own generated code, not user text
+        # Our own generated code: every name in it comes from identifier(), every number
+        # from the graph; spec text never reaches it.
+        exec(compile(source, filename, "exec"), scope_ns)  # noqa: S102
         cls = type(name, (nn.Module,), {"forward": scope_ns["forward"],
                                         "__module__": "incdsl.nn.generated"})
         _class_cache[key] = cls

@@ -11,6 +11,7 @@ generator read the graph through this view only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import networkx as nx
 
@@ -96,7 +97,7 @@ def _is_chain(g: nx.DiGraph, scopes: list[Scope]) -> bool:
     if any(len(s.inputs) != 1 or len(s.outputs) != 1 for s in scopes):
         return False
     graph_outputs = set(g.graph["outputs"].values())
-    for prev, nxt in zip(scopes, scopes[1:]):
+    for prev, nxt in pairwise(scopes):
         out = prev.outputs[0]
         if nxt.inputs[0] != out or out in graph_outputs:
             return False

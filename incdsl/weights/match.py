@@ -45,9 +45,10 @@ def match_state_dicts(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, tor
         longer, other = ("the reference", "the network") if len(refs) > len(mine) else (
             "the network", "the reference")
         extra_key, extra = (refs if len(refs) > len(mine) else mine)[min(len(mine), len(refs))]
+        extra_count = abs(len(refs) - len(mine))
         raise UsageError(
-            f"the weights do not fit this network: {longer} has {abs(len(refs) - len(mine))} "
-            f"more tensors than {other} ({len(refs)} against {len(mine)}), the first being "
+            f"the weights do not fit this network: {longer} has {extra_count} more "
+            f"tensor{'s' if extra_count > 1 else ''} than {other} ({len(refs)} against {len(mine)}), the first being "
             f"'{extra_key}' {_shape(extra)}; nothing was loaded")
     return {key: ref for (key, _), (_, ref) in zip(mine, refs)}
 

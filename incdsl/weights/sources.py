@@ -4,6 +4,7 @@ reference model named `library:name` (random weights offline, `pretrained=True` 
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Mapping
 
 import torch
@@ -62,7 +63,8 @@ def load_source(source) -> Mapping[str, torch.Tensor]:
                          "timm:inception_resnet_v2)")
     try:
         state = torch.load(text, map_location="cpu", weights_only=True)
-    except Exception as e:  # a corrupt or foreign file: say which, never a traceback
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
+        # a corrupt or foreign file, or one that needs code to unpickle: say so, no traceback
         raise UsageError(f"cannot read '{text}' as a PyTorch checkpoint: {e}") from None
     for wrapper in ("state_dict", "model", "model_state_dict"):
         if isinstance(state, Mapping) and isinstance(state.get(wrapper), Mapping):

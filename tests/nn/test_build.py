@@ -11,7 +11,7 @@ import incdsl
 from incdsl.errors import SpecError
 from incdsl.ir.graph import total_params
 
-SMALL = dict(width=0.25, size=75, blocks_a=1, blocks_b=1, blocks_c=2, classes=10)
+SMALL = {"width": 0.25, "size": 75, "blocks_a": 1, "blocks_b": 1, "blocks_c": 2, "classes": 10}
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,13 @@ import torch
 
 import incdsl
 from incdsl.weights import import_weights
-from tests.weights.reference_cases import (CASES, loss_of, our_outputs, randomised_reference,
-                                           reference_outputs)
+from tests.weights.reference_cases import (
+    CASES,
+    loss_of,
+    our_outputs,
+    randomised_reference,
+    reference_outputs,
+)
 
 pytest.importorskip("timm")
 
