@@ -45,10 +45,10 @@ def test_count_mismatch_names_the_first_extra_tensor():
     ours = incdsl.build("v4", seed=0, **SMALL)
     theirs = dict(ours.state_dict())
     theirs["head.weight"] = torch.zeros(5, 5)
-    with pytest.raises(UsageError, match=r"the reference has 1 more tensor  .*'head.weight'"):
+    with pytest.raises(UsageError, match=r"the reference has 1 more tensor .*'head.weight'"):
         import_weights(ours, theirs)
     del theirs["head.weight"], theirs["fc.bias"]
-    with pytest.raises(UsageError, match=r"the network has 1 more tensor  .*'fc.bias' \(10\)"):
+    with pytest.raises(UsageError, match=r"the network has 1 more tensor .*'fc.bias' \(10\)"):
         import_weights(ours, theirs)
 
 
