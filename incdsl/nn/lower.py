@@ -3,8 +3,9 @@
 Like torch.fx's code generator: every node becomes one assignment that calls a submodule
 (`self.branch1.conv2(branch1)`) or a torch function (`torch.cat`), in spec order, so the
 forward costs no more than hand-written code and torch.compile / fx / export see plain Python.
-Values take readable names: a one-input op whose input dies there reuses the input's name
-(`x = self.mixed_5b(x)`), anything else takes the name of its branch. Nodes only an auxiliary
+Values take readable names: a one-input layer of the scope's own chain whose input dies there
+reuses the input's name (`x = self.mixed_5b(x)`), as does a layer of a branch continuing that
+branch (`branch1 = self.branch1.conv2(branch1)`); anything else takes its branch's name. Nodes only an auxiliary
 head needs run under `if self.training:`, as in torchvision.
 
 The in-memory builder exec()s this text; the code generator writes it out with shape comments.
@@ -55,6 +56,7 @@ class _Statement:
     hints: tuple[str, ...]  # names to try for a fresh variable, best first
     chain: bool  # one input, one output: may take over its input's name
     training: bool
+    trunk: bool = False  # a layer of the scope's own chain, not inside a branch
 
 
 # attr_text(node_id, attr_name) -> Python text for a value the forward needs (the add's scale).
@@ -114,7 +116,8 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
     body: list[Line] = []
     for index, st in enumerate(statements):
         args = [names[a] for a in st.args]
-        if st.chain and last_use.get(st.args[0], -1) == index:
+        if (st.chain and last_use.get(st.args[0], -1) == index
+                and (st.trunk or args[0] in st.hints)):
             targets = [args[0]]
         else:
             taken = live_names(index) | set(params)
@@ -153,13 +156,13 @@ def _statements(g, scope: Scope, attr_text: AttrText, aux_only: set[str]) -> lis
         if isinstance(item, Repeat):
             if item.chain:
                 first, last = item.scopes[0], item.scopes[-1]
-                out.append(_call(module_ref(item.module, scope.module), first.inputs,
+                out.append(_call(g, module_ref(item.module, scope.module), first.inputs,
                                  last.outputs, item.module, scope, aux_only))
             else:
-                out += [_call(module_ref(s.module, scope.module), s.inputs, s.outputs,
+                out += [_call(g, module_ref(s.module, scope.module), s.inputs, s.outputs,
                               item.module, scope, aux_only) for s in item.scopes]
         elif isinstance(item, Scope):
-            out.append(_call(module_ref(item.module, scope.module), item.inputs, item.outputs,
+            out.append(_call(g, module_ref(item.module, scope.module), item.inputs, item.outputs,
                              item.module, scope, aux_only))
         elif g.nodes[item]["op"] != "input":
             data = g.nodes[item]
@@ -167,15 +170,23 @@ def _statements(g, scope: Scope, attr_text: AttrText, aux_only: set[str]) -> lis
             parts = item[len(prefix):].split("/")
             hints = tuple(identifier("_".join(parts[:n])) for n in range(1, len(parts) + 1))
             out.append(_Statement([item], list(data["inputs"]), render, hints,
-                                  chain=len(data["inputs"]) == 1, training=item in aux_only))
+                                  chain=len(data["inputs"]) == 1, training=item in aux_only,
+                                  trunk=len(parts) == 1 and not _feeds_concat(g, [item])))
     return out
 
 
-def _call(ref, inputs, outputs, module, scope, aux_only) -> _Statement:
+def _call(g, ref, inputs, outputs, module, scope, aux_only) -> _Statement:
     rel = module[len(scope.module) + 1:] if scope.module else module
     return _Statement(list(outputs), list(inputs), lambda a: f"{ref}({', '.join(a)})",
-                      (identifier(rel.split(".")[0]), identifier(rel)), chain=len(inputs) == len(outputs) == 1,
-                      training=all(o in aux_only for o in outputs))
+                      (identifier(rel.split(".")[0]), identifier(rel)),
+                      chain=len(inputs) == len(outputs) == 1,
+                      training=all(o in aux_only for o in outputs),
+                      trunk=not _feeds_concat(g, outputs))
+
+
+def _feeds_concat(g, nodes) -> bool:
+    """Whether a value is one branch of a concat (then it keeps its branch's name)."""
+    return any(g.nodes[dst]["op"] == "concat" for n in nodes for dst in g.successors(n))
 
 
 def _render(g, node: str, scope: Scope, attr_text: AttrText) -> Callable[[list[str]], str]:
