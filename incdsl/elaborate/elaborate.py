@@ -81,7 +81,8 @@ def parse_overrides(pairs) -> dict[str, Value]:
             try:
                 value = evaluate(parse_expression(text, f"--set {key}"), {})
             except SpecError as e:
-                raise UsageError(f"--set {pair}: {e.message}") from None
+                hints = "".join(f"; {n}" for n in e.diagnostics[0].notes)
+                raise UsageError(f"--set {pair}: {e.message}{hints}") from None
         if not key.isidentifier():
             raise UsageError(f"--set {key}: not a parameter name")
         out[key] = value
