@@ -35,7 +35,7 @@ from incdsl.syntax.parser import parse_expression
 from incdsl.syntax.program import Program
 
 MAX_REPEAT = 10_000
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 
 # Every network has these, declared or not: TF-Slim's depth_multiplier and min_depth.
 IMPLICIT_PARAMS: dict[str, Value] = {"width": 1.0, "min_depth": 16}
@@ -174,7 +174,7 @@ class _Elaborator:
                     cur = self._stmt(stmt, cur, ctx, scope)
             except SpecError as e:
                 self._record(e, ctx)
-                if cur is None or self.shape_error_seen:
+                if cur is None or self.shape_error_seen or getattr(e, "fatal", False):
                     raise _Abandon() from None
         return cur
 
@@ -458,6 +458,8 @@ class _Elaborator:
                  macs=macs, module=module, blocks=ctx.instances, loc=stmt.loc,
                  exprs=exprs or {})
         if len(self.g) > MAX_NODES:
-            raise SpecError.at(stmt.loc, f"the network has more than {MAX_NODES:,} layers; "
-                               "check the repeat counts")
+            error = SpecError.at(stmt.loc, f"the network has more than {MAX_NODES:,} layers; "
+                                 "check the repeat counts")
+            error.fatal = True
+            raise error
         return node_id
