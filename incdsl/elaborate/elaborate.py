@@ -51,7 +51,7 @@ class Ctx:
     trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
 
 
-def network_parameters(program: Program, network: str | None = None) -> ast.Definition:
+def select_network(program: Program, network: str | None = None) -> ast.Definition:
     networks = program.networks
     if not networks:
         raise UsageError(f"{program.main.path}: defines no network (a library of "
@@ -92,7 +92,7 @@ def parse_overrides(pairs) -> dict[str, Value]:
 def elaborate(program: Program, network: str | None = None,
               overrides: dict[str, Value] | None = None) -> nx.DiGraph:
     """Build the shaped graph of one network of a loaded program."""
-    definition = network_parameters(program, network)
+    definition = select_network(program, network)
     elaborator = _Elaborator(program, definition)
     try:
         return elaborator.run(overrides or {})
