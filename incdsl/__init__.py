@@ -2,6 +2,7 @@
 
     import incdsl
     graph = incdsl.graph("irv2", classes=10)     # the shaped networkx graph
+    model = incdsl.build("irv2", classes=10)     # a torch.nn.Module
 """
 
 from __future__ import annotations
@@ -15,3 +16,15 @@ def graph(spec, network: str | None = None, **overrides):
     from incdsl.syntax.program import load
 
     return elaborate(load(spec), network, overrides)
+
+
+def build(spec, network: str | None = None, *, seed: int | None = None, **overrides):
+    """The spec as a `torch.nn.Module` whose module tree and state_dict keys follow the spec.
+
+    `seed` makes the initialisation reproducible. Networks with auxiliary heads return
+    `(logits, aux_logits)` in training mode and logits in eval mode, as torchvision does;
+    `aux_logits=False` (a network parameter) leaves the head out.
+    """
+    from incdsl.nn import build_module  # torch is imported only here, so `incdsl check` stays fast
+
+    return build_module(graph(spec, network, **overrides), seed=seed)

@@ -1,0 +1,5 @@
+"""Code generation: graph IR -> standalone PyTorch source (`generate`)."""
+
+from incdsl.codegen.python import generate
+
+__all__ = ["generate"]

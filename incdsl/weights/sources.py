@@ -1,0 +1,75 @@
+"""Where reference weights come from: a model object, a state_dict, a checkpoint file, or a
+reference model named `library:name` (random weights offline, `pretrained=True` online)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+from incdsl.errors import UsageError
+
+LIBRARIES = ("timm", "torchvision", "facenet")
+
+
+def reference_model(name: str, *, pretrained: bool = False) -> nn.Module:
+    """`timm:inception_resnet_v2`, `torchvision:inception_v3`, `facenet:InceptionResnetV1`."""
+    library, sep, model = name.partition(":")
+    if not sep or library not in LIBRARIES or not model:
+        raise UsageError(f"unknown reference '{name}': expected LIBRARY:MODEL with LIBRARY one "
+                         f"of {', '.join(LIBRARIES)}, e.g. timm:inception_resnet_v2")
+    try:
+        if library == "timm":
+            import timm
+
+            if model not in timm.list_models():
+                raise UsageError(f"timm has no model '{model}'")
+            return timm.create_model(model, pretrained=pretrained)
+        if library == "torchvision":
+            import torchvision.models as tvm
+
+            if model not in tvm.list_models():
+                raise UsageError(f"torchvision has no model '{model}'")
+            if model == "inception_v3":  # its aux head is part of the architecture
+                return tvm.inception_v3(weights="DEFAULT" if pretrained else None,
+                                        aux_logits=True, init_weights=True)
+            return tvm.get_model(model, weights="DEFAULT" if pretrained else None)
+        # facenet-pytorch: import the model file itself, its package pulls in optional deps.
+        from facenet_pytorch.models import inception_resnet_v1 as facenet
+
+        if not hasattr(facenet, model):
+            raise UsageError(f"facenet-pytorch has no model '{model}'")
+        return getattr(facenet, model)(pretrained="vggface2" if pretrained else None,
+                                       classify=False)
+    except ImportError as e:
+        raise UsageError(f"reference '{name}' needs the package {e.name!r}, which is not "
+                         "installed") from None
+
+
+def load_source(source) -> Mapping[str, torch.Tensor]:
+    """A state_dict from a module, a state_dict, a checkpoint path or a reference name."""
+    if isinstance(source, nn.Module):
+        return source.state_dict()
+    if isinstance(source, Mapping):
+        return source
+    text = os.fspath(source)
+    if text.split(":", 1)[0] in LIBRARIES and not os.path.exists(text):
+        return reference_model(text).state_dict()
+    if not os.path.isfile(text):
+        raise UsageError(f"no checkpoint file '{text}' (and not a reference name like "
+                         "timm:inception_resnet_v2)")
+    try:
+        state = torch.load(text, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
+        # a corrupt or foreign file, or one that needs code to unpickle: say so, no traceback
+        raise UsageError(f"cannot read '{text}' as a PyTorch checkpoint: {e}") from None
+    for wrapper in ("state_dict", "model", "model_state_dict"):
+        if isinstance(state, Mapping) and isinstance(state.get(wrapper), Mapping):
+            state = state[wrapper]
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor)
+                                                  for v in state.values()):
+        raise UsageError(f"'{text}' does not hold a state_dict (a mapping of names to tensors)")
+    return state

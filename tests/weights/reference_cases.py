@@ -1,0 +1,92 @@
+"""The reference implementations each shipped spec must equal, and how to compare them.
+
+Shared by the equivalence tests of the in-memory build and of the generated code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from incdsl.weights import reference_model
+
+
+@dataclass(frozen=True)
+class Case:
+    spec: str
+    reference: str  # LIBRARY:MODEL
+    overrides: dict = field(default_factory=dict)
+    small: int | None = 139  # a smaller legal input size, None if the spec has none
+    skip: tuple[str, ...] = ()  # our tensors the reference lacks
+    skip_reference: tuple[str, ...] = ()  # reference tensors we lack
+
+
+CASES = {
+    # torchvision's aux head needs the 17x17 grid of a 299 input: no smaller legal size.
+    "v3-torchvision": Case("v3", "torchvision:inception_v3", small=None),
+    "v3-timm": Case("v3", "timm:inception_v3", {"aux_logits": False, "drop_rate": 0.0}),
+    "v4-timm": Case("v4", "timm:inception_v4"),
+    "irv2-timm": Case("irv2", "timm:inception_resnet_v2"),
+    # facenet-pytorch ends in a 512-d embedding, our irv1 in the paper's 1000-class linear
+    # layer: the trunks are compared, up to the pooled 1792 features.
+    "irv1-facenet": Case("irv1", "facenet:InceptionResnetV1", skip=("fc",),
+                         skip_reference=("last_linear", "last_bn", "logits")),
+}
+
+_FACENET_TRUNK = ("conv2d_1a", "conv2d_2a", "conv2d_2b", "maxpool_3a", "conv2d_3b", "conv2d_4a",
+                  "conv2d_4b", "repeat_1", "mixed_6a", "repeat_2", "mixed_7a", "repeat_3",
+                  "block8", "avgpool_1a")
+
+
+def randomised_reference(case: Case, seed: int = 0) -> nn.Module:
+    """The reference with random weights at a scale that keeps activations near 1 (the
+    references' own inits explode through 94 layers) and BatchNorm statistics far from their
+    defaults, so eps, scale and shift all show in the output."""
+    torch.manual_seed(seed)
+    model = reference_model(case.reference)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+                if m.bias is not None:
+                    m.bias.uniform_(-0.1, 0.1)
+            elif isinstance(m, nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                if m.weight is not None:
+                    m.weight.uniform_(0.5, 1.0)
+                    m.bias.uniform_(-0.2, 0.2)
+    return model
+
+
+def reference_outputs(case: Case, model: nn.Module, x: torch.Tensor):
+    """What the reference computes that we compare: the logits (and in training mode the aux
+    logits), or for facenet the pooled 1792 features of its trunk."""
+    if case.reference.startswith("facenet:"):
+        for name in _FACENET_TRUNK:
+            x = getattr(model, name)(x)
+        return torch.flatten(x, 1)
+    return model(x)
+
+
+def our_outputs(case: Case, model: nn.Module, x: torch.Tensor):
+    """Our counterpart of `reference_outputs`: for irv1, the output of the global pool."""
+    if case.reference.startswith("facenet:"):
+        pooled = []
+        handle = model.pool.register_forward_hook(lambda m, i, o: pooled.append(o))
+        try:
+            model(x)
+        finally:
+            handle.remove()
+        return pooled[0]
+    return model(x)
+
+
+def loss_of(outputs) -> torch.Tensor:
+    """A training loss that reaches every output: cross-entropy on fixed labels, the aux head
+    weighted 0.4 as in TF-Slim; a squared norm for feature vectors."""
+    if isinstance(outputs, tuple):
+        return loss_of(outputs[0]) + 0.4 * loss_of(outputs[1])
+    labels = torch.arange(outputs.shape[0]) % outputs.shape[1]
+    return nn.functional.cross_entropy(outputs, labels) + 1e-3 * outputs.pow(2).mean()
