@@ -88,7 +88,8 @@ def measure(args, name):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("networks", nargs="*", default=list(NETWORKS), choices=list(NETWORKS))
+    p.add_argument("networks", nargs="*", metavar="NETWORK",
+                   help=f"some of {', '.join(NETWORKS)} (default: all)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
     p.add_argument("--channels-last", action="store_true")
@@ -98,6 +99,10 @@ def main():
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
     args = p.parse_args()
+    unknown = [n for n in args.networks if n not in NETWORKS]
+    if unknown:
+        p.error(f"unknown network {unknown[0]!r}: choose from {', '.join(NETWORKS)}")
+    args.networks = args.networks or list(NETWORKS)
     torch.manual_seed(0)
     print(f"device={args.device} dtype={args.dtype} channels_last={args.channels_last} "
           f"compile={args.compile} batch={args.batch} size={args.size} "

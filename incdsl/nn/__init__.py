@@ -1,5 +1,15 @@
-"""The PyTorch backend: build a torch.nn.Module from the graph IR (`build_module`)."""
+"""The PyTorch backend: build a torch.nn.Module from the graph IR (`build_module`).
 
-from incdsl.nn.build import build_module
+`scopes` and `lower` need no torch, so code generation can use them without importing it;
+`build_module` is imported on first use."""
+
+
+def __getattr__(name):
+    if name == "build_module":
+        from incdsl.nn.build import build_module
+
+        return build_module
+    raise AttributeError(f"module 'incdsl.nn' has no attribute {name!r}")
+
 
 __all__ = ["build_module"]

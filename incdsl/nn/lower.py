@@ -52,7 +52,7 @@ class _Statement:
     targets: list[str]
     args: list[str]
     render: Callable[[list[str]], str]
-    hint: str
+    hints: tuple[str, ...]  # names to try for a fresh variable, best first
     chain: bool  # one input, one output: may take over its input's name
     training: bool
 
@@ -120,10 +120,12 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
             taken = live_names(index) | set(params)
             targets = []
             for target in st.targets:
-                base = st.hint if len(st.targets) == 1 else identifier(target.rsplit("/", 1)[-1])
-                name, n = base, 2
+                hints = st.hints if len(st.targets) == 1 else (
+                    identifier(target.rsplit("/", 1)[-1]),)
+                free = [h for h in hints if h not in taken]
+                name, n = (free[0] if free else hints[0]), 2
                 while name in taken:
-                    name, n = f"{base}_{n}", n + 1
+                    name, n = f"{hints[0]}_{n}", n + 1
                 taken.add(name)
                 targets.append(name)
         names.update(zip(st.targets, targets))
@@ -162,8 +164,9 @@ def _statements(g, scope: Scope, attr_text: AttrText, aux_only: set[str]) -> lis
         elif g.nodes[item]["op"] != "input":
             data = g.nodes[item]
             render = _render(g, item, scope, attr_text)
-            hint = identifier(item[len(prefix):].split("/")[0].split("[")[0])
-            out.append(_Statement([item], list(data["inputs"]), render, hint,
+            parts = item[len(prefix):].split("/")
+            hints = tuple(identifier("_".join(parts[:n])) for n in range(1, len(parts) + 1))
+            out.append(_Statement([item], list(data["inputs"]), render, hints,
                                   chain=len(data["inputs"]) == 1, training=item in aux_only))
     return out
 
@@ -171,7 +174,7 @@ def _statements(g, scope: Scope, attr_text: AttrText, aux_only: set[str]) -> lis
 def _call(ref, inputs, outputs, module, scope, aux_only) -> _Statement:
     rel = module[len(scope.module) + 1:] if scope.module else module
     return _Statement(list(outputs), list(inputs), lambda a: f"{ref}({', '.join(a)})",
-                      identifier(rel.split(".")[0]), chain=len(inputs) == len(outputs) == 1,
+                      (identifier(rel.split(".")[0]), identifier(rel)), chain=len(inputs) == len(outputs) == 1,
                       training=all(o in aux_only for o in outputs))
 
 

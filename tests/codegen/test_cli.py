@@ -44,3 +44,16 @@ def test_existing_output_is_kept_when_compile_fails(capsys, tmp_path):
 def test_output_into_a_missing_directory(capsys, tmp_path):
     code, _, err = run(capsys, "compile", "v4", "-o", str(tmp_path / "no" / "x.py"))
     assert code == 2 and "no directory" in err
+
+
+def test_code_generation_does_not_import_torch():
+    import subprocess
+    import sys
+
+    script = ("import sys, incdsl\n"
+              "from incdsl.codegen import generate\n"
+              "generate(incdsl.graph('v4'))\n"
+              "assert 'torch' not in sys.modules\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
