@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
+export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
 # torch and torchvision first, at versions known to load together. Where the local pip
 # cannot offer these exact ones, take what it resolves for the same requirement.

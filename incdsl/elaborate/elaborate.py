@@ -35,7 +35,7 @@ from incdsl.syntax.parser import parse_expression
 from incdsl.syntax.program import Program
 
 MAX_REPEAT = 10_000
-MAX_NODES = 200_000
+MAX_NODES = 50_000
 
 # Every network has these, declared or not: TF-Slim's depth_multiplier and min_depth.
 IMPLICIT_PARAMS: dict[str, Value] = {"width": 1.0, "min_depth": 16}
@@ -51,7 +51,7 @@ class Ctx:
     trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
 
 
-def network_parameters(program: Program, network: str | None = None) -> ast.Definition:
+def select_network(program: Program, network: str | None = None) -> ast.Definition:
     networks = program.networks
     if not networks:
         raise UsageError(f"{program.main.path}: defines no network (a library of "
@@ -81,7 +81,8 @@ def parse_overrides(pairs) -> dict[str, Value]:
             try:
                 value = evaluate(parse_expression(text, f"--set {key}"), {})
             except SpecError as e:
-                raise UsageError(f"--set {pair}: {e.message}") from None
+                hints = "".join(f"; {n}" for n in e.diagnostics[0].notes)
+                raise UsageError(f"--set {pair}: {e.message}{hints}") from None
         if not key.isidentifier():
             raise UsageError(f"--set {key}: not a parameter name")
         out[key] = value
@@ -91,7 +92,7 @@ def parse_overrides(pairs) -> dict[str, Value]:
 def elaborate(program: Program, network: str | None = None,
               overrides: dict[str, Value] | None = None) -> nx.DiGraph:
     """Build the shaped graph of one network of a loaded program."""
-    definition = network_parameters(program, network)
+    definition = select_network(program, network)
     elaborator = _Elaborator(program, definition)
     try:
         return elaborator.run(overrides or {})
@@ -173,7 +174,7 @@ class _Elaborator:
                     cur = self._stmt(stmt, cur, ctx, scope)
             except SpecError as e:
                 self._record(e, ctx)
-                if cur is None or self.shape_error_seen:
+                if cur is None or self.shape_error_seen or getattr(e, "fatal", False):
                     raise _Abandon() from None
         return cur
 
@@ -457,6 +458,8 @@ class _Elaborator:
                  macs=macs, module=module, blocks=ctx.instances, loc=stmt.loc,
                  exprs=exprs or {})
         if len(self.g) > MAX_NODES:
-            raise SpecError.at(stmt.loc, f"the network has more than {MAX_NODES:,} layers; "
-                               "check the repeat counts")
+            error = SpecError.at(stmt.loc, f"the network has more than {MAX_NODES:,} layers; "
+                                 "check the repeat counts")
+            error.fatal = True
+            raise error
         return node_id

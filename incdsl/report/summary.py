@@ -86,6 +86,7 @@ def summary(g: nx.DiGraph, depth: int | None = None) -> dict:
         "total_params": total_params(g),
         "total_macs": total_macs(g),
         "main_macs": total_macs(g, with_aux=False),
+        "total_flops": 2 * total_macs(g),  # one multiply and one add per MAC
         "grid": grid_sizes(g),
         "layers": [dict(asdict(r), shape=list(r.shape)) for r in rows(g, depth)],
     }
@@ -105,6 +106,7 @@ def format_table(g: nx.DiGraph, depth: int | None = None) -> str:
     lines.append(f"Total params: {params:,}")
     aux = f" ({main / 1e9:.2f} G without auxiliary heads)" if main != macs else ""
     lines.append(f"Total MACs:   {macs:,} ({macs / 1e9:.2f} G){aux}")
+    lines.append(f"Total FLOPs:  {2 * macs / 1e9:.2f} G (2 per multiply-accumulate)")
     inp = g.nodes[g.graph["input"]]["shape"]
     outs = ", ".join(f"{k} {format_shape(g.nodes[n]['shape'])}"
                      for k, n in g.graph["outputs"].items())

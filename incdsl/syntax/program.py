@@ -67,7 +67,15 @@ def read_source(path: Path) -> str:
 def load(spec: str | Path) -> Program:
     """Parse a spec file (or shipped name) and everything it uses."""
     path = resolve_spec(str(spec))
-    return load_text(read_source(path), str(path))
+    return load_text(read_source(path), display_path(path))
+
+
+def display_path(path: Path) -> str:
+    """The path as a reader wants it in messages: relative to here when it is below here."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def load_text(text: str, path: str = "<string>") -> Program:
@@ -101,7 +109,7 @@ def _collect(program: Program, module: ast.Module, path: Path, stack: list[str],
         elif key not in done:
             done.add(key)
             try:
-                used = parse(read_source(target), str(target))
+                used = parse(read_source(target), display_path(target))
             except SpecError as e:
                 errors.add(e)
                 continue

@@ -213,3 +213,18 @@ def test_missing_file_and_unknown_network_are_usage_errors(tmp_path):
         check_file(str(tmp_path / "missing.inc"))
     with pytest.raises(UsageError, match="did you mean 'irv2'"):
         check_file("irv3")
+
+
+def test_nested_repeats_stop_at_the_layer_limit(error_of):
+    e = error_of("""
+        block B:
+            relu
+        block A:
+            B x10000
+        network N:
+            input 3x8x8
+            A x10000
+    """)
+    assert len(e.diagnostics) == 1
+    assert "more than 50,000 layers" in e.message
+    assert "in A, used at" in e.render()
