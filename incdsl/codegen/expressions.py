@@ -8,6 +8,8 @@ precedence never has to be reasoned about twice.
 
 from __future__ import annotations
 
+import keyword
+
 from incdsl.elaborate.expr import CONSTANTS, evaluate, names_in
 from incdsl.errors import IncdslError
 from incdsl.syntax import ast
@@ -15,6 +17,15 @@ from incdsl.syntax.parser import parse_expression
 
 _NAMES = {"true": "True", "false": "False", "trunk": "in_channels"}
 _MATH = {"floor", "ceil"}
+_TAKEN = {"self", "in_channels", "torch", "F", "nn", "math", "super"}
+
+
+def param_name(name: str) -> str:
+    """A spec parameter as a Python argument name: keywords and names the generated code
+    uses itself get a trailing underscore."""
+    if keyword.iskeyword(name) or name in _TAKEN:
+        return name + "_"
+    return name
 
 
 def to_python(expr: ast.Expr) -> str:
@@ -23,7 +34,7 @@ def to_python(expr: ast.Expr) -> str:
     if isinstance(expr, ast.String):
         return repr(expr.value)
     if isinstance(expr, ast.Name):
-        return _NAMES.get(expr.id, expr.id)
+        return _NAMES.get(expr.id) or param_name(expr.id)
     if isinstance(expr, ast.Dims):
         return "(" + ", ".join(str(v) for v in expr.value) + ")"
     if isinstance(expr, ast.Tuple):

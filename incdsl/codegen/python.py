@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from incdsl.codegen import prelude
-from incdsl.codegen.expressions import translate
+from incdsl.codegen.expressions import param_name, translate
 from incdsl.codegen.format import call, with_comment
 from incdsl.ir.graph import format_shape
-from incdsl.nn.lower import lower, module_ref
+from incdsl.nn.lower import identifier, is_attribute, lower, module_ref
 from incdsl.nn.scopes import Repeat, Scope, scope_tree
 
 _TRANSLATED = {"conv": ("out_channels",), "linear": ("out_features",), "dropout": ("p",),
@@ -54,7 +54,8 @@ class _Module:
             if existing.key == key and existing.block == block:
                 return existing.name, existing.params
         same_block = [c for c in self.classes if c.block == block]
-        name = block if not same_block else f"{block}Variant{len(same_block) + 1}"
+        base = identifier(block)
+        name = base if not same_block else f"{base}Variant{len(same_block) + 1}"
         taken = {c.name for c in self.classes}
         while name in taken or name in ("ConvBN", "GlobalAvgPool", "GlobalMaxPool"):
             name += "_"
@@ -104,7 +105,7 @@ class _Module:
                 container = ".".join(parts[:i])
                 if container not in containers:
                     containers.add(container)
-                    out.append(f"        {module_ref(container, '')} = nn.Module()")
+                    out.extend(_assign(container, "nn.Module", []))
             return out
 
         for node, data in g.nodes(data=True):
@@ -134,7 +135,7 @@ class _Module:
             rel = data["module"][len(prefix):]
             init += containers_of(rel)
             head, args = self._layer(node, width, expr)
-            init += call("        ", f"{module_ref(rel, '')} = {head}", args)
+            init += _assign(rel, head, args)
 
         def attr_text(node: str, attr: str) -> str:
             return attr_texts.get((node, attr), repr(g.nodes[node]["attrs"][attr]))
@@ -144,10 +145,10 @@ class _Module:
         baked = {} if root else {k: v for k, v in scope.instance.args.items() if k not in used}
         lines = [f"class {name}(nn.Module):", "{DOC}", ""]
         if root:
-            defaults = [f"{p}={env[p]!r}" for p in params]
+            defaults = [f"{param_name(p)}={env[p]!r}" for p in params]
             lines.append(f"    def __init__(self{''.join(', ' + d for d in defaults)}):")
         else:
-            ctor = (["in_channels"] if single_input else []) + params
+            ctor = (["in_channels"] if single_input else []) + [param_name(p) for p in params]
             lines.append(f"    def __init__(self{''.join(', ' + p for p in ctor)}):")
         lines.append("        super().__init__()")
         lines += init
@@ -250,19 +251,26 @@ class _Module:
                 done = translate(text, env, value) if text is not None else None
                 if done is not None:
                     used.update(done[1])
-                args.append(f"{p}={done[0] if done else repr(value)}")
+                args.append(f"{param_name(p)}={done[0] if done else repr(value)}")
             calls.append((name, args))
         module = item.module if isinstance(item, Repeat) else s.module
         rel = module[len(scope.module) + 1:] if scope.module else module
-        target = f"{module_ref(rel, '')} = "
         if not isinstance(item, Repeat):
-            return call("        ", target + calls[0][0], calls[0][1])
+            return _assign(rel, calls[0][0], calls[0][1])
         if all(c == calls[0] for c in calls):
             one = f"{calls[0][0]}({', '.join(calls[0][1])})"
-            return call("        ", target + "nn.Sequential",
-                        [f"*[{one} for _ in range({len(calls)})]"])
-        return call("        ", target + "nn.Sequential",
-                    [f"{n}({', '.join(a)})" for n, a in calls])
+            return _assign(rel, "nn.Sequential", [f"*[{one} for _ in range({len(calls)})]"])
+        return _assign(rel, "nn.Sequential", [f"{n}({', '.join(a)})" for n, a in calls])
+
+
+def _assign(rel: str, head: str, args: list[str]) -> list[str]:
+    """`self.branch1.conv2 = head(args)` in __init__; `add_module` for a name that is a
+    Python keyword."""
+    parent, _, name = rel.rpartition(".")
+    if is_attribute(name):
+        return call("        ", f"{module_ref(rel, '')} = {head}", args)
+    return call("        ", f"{module_ref(parent, '')}.add_module",
+                [f'"{name}"', f"{head}({', '.join(args)})"])
 
 
 def _children(scope: Scope) -> dict[str, object]:

@@ -71,9 +71,18 @@ def module_ref(module: str, scope_module: str) -> str:
     """`self.block35[3].branch1` for module `block35.3.branch1` seen from the network."""
     rel = module[len(scope_module) + 1:] if scope_module else module
     text = "self"
-    for part in rel.split("."):
-        text += f"[{part}]" if part.isdigit() else f".{part}"
+    for part in rel.split(".") if rel else ():
+        if part.isdigit():
+            text += f"[{part}]"
+        elif is_attribute(part):
+            text += f".{part}"
+        else:  # a spec name that is a Python keyword, like `class`
+            text = f'getattr({text}, "{part}")'
     return text
+
+
+def is_attribute(name: str) -> bool:
+    return name.isidentifier() and not keyword.iskeyword(name)
 
 
 def identifier(text: str) -> str:

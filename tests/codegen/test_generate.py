@@ -141,3 +141,40 @@ def test_generated_module_runs_without_incdsl(generated, tmp_path):
                          cwd=tmp_path, check=False)
     assert out.returncode == 0, out.stderr
     assert "torch.Size([1, 3])" in out.stdout
+
+
+KEYWORD_SPEC = """
+block lambda(class=4, self=1.0):
+    residual scale=self:
+        concat:
+            conv class 1x1 as def
+            conv 4 3x3 as None
+        conv trunk 1x1 bias no bn no relu
+
+network Net(classes=3, import=0.5):
+    input(3, 8, 8)
+    conv 8 1x1 as class
+    lambda(class=4) as import
+    lambda x2
+    global avgpool -> dropout import -> linear classes as self
+"""
+
+
+def test_python_keywords_as_spec_names(spec_file, tmp_path):
+    """Spec names that are Python keywords still give valid, equal code (getattr /
+    add_module for modules, a trailing underscore for parameters and classes)."""
+    spec = spec_file(KEYWORD_SPEC)
+    path = tmp_path / "kw.py"
+    path.write_text(generate(incdsl.graph(spec)))
+    if shutil.which("ruff"):
+        check = subprocess.run(["ruff", "check", "--isolated", str(path)], capture_output=True,
+                               text=True, check=False)
+        assert check.returncode == 0, check.stdout
+    network = load_generated(path, "gen_kw").Net(import_=0.0)
+    built = incdsl.build(spec, seed=0)
+    assert list(network.state_dict()) == list(built.state_dict())
+    assert "class.conv.weight" in built.state_dict()
+    network.load_state_dict(built.state_dict())
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(network.eval()(x), built.eval()(x))
