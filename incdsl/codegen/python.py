@@ -96,6 +96,7 @@ class _Module:
         containers: set[str] = set()
         seen_children: set[int] = set()
         children = _children(scope)
+        adds = [n for n in scope.items if isinstance(n, str) and g.nodes[n]["op"] == "add"]
         prefix = scope.module + "." if scope.module else ""
 
         def containers_of(rel: str) -> list[str]:
@@ -123,12 +124,12 @@ class _Module:
                         channels.setdefault(out, str(g.nodes[out]["shape"][0]))
                 continue
             op, attrs = data["op"], data["attrs"]
-            if op == "add":
-                attr_texts[(node, "scale")] = (
-                    "self.scale" if expr(node, "scale") != repr(attrs["scale"]) else
-                    repr(attrs["scale"]))
-                if attr_texts[(node, "scale")] == "self.scale":
-                    init.append(f"        self.scale = {expr(node, 'scale')}")
+            if op == "add" and expr(node, "scale") != repr(attrs["scale"]):
+                # A scale from a parameter is an attribute (`self.scale`), one per residual.
+                attr = "scale" if len(adds) == 1 else identifier(
+                    node[len(scope.path or "") + 1:] + "_scale")
+                attr_texts[(node, "scale")] = f"self.{attr}"
+                init.append(f"        self.{attr} = {expr(node, 'scale')}")
             channels[node] = self._channels(node, width, expr)
             if data["module"] is None:
                 continue

@@ -178,3 +178,33 @@ def test_python_keywords_as_spec_names(spec_file, tmp_path):
     x = torch.randn(2, 3, 8, 8)
     with torch.no_grad():
         assert torch.equal(network.eval()(x), built.eval()(x))
+
+
+TWO_RESIDUALS = """
+block Two(a=0.5, b=0.25):
+    residual scale=a:
+        conv trunk 1x1 bias no bn no relu
+    residual scale=b relu=false:
+        conv trunk 1x1 bias no bn no relu
+
+network Net(classes=3):
+    input(3, 8, 8)
+    conv 8 1x1
+    Two
+    Two(a=0.1)
+    global avgpool -> linear classes
+"""
+
+
+def test_each_residual_keeps_its_own_scale(spec_file, tmp_path):
+    spec = spec_file(TWO_RESIDUALS)
+    path = tmp_path / "two.py"
+    path.write_text(generate(incdsl.graph(spec)))
+    assert "self.add1_scale = a" in path.read_text()
+    network = load_generated(path, "gen_two").Net()
+    built = incdsl.build(spec, seed=0)
+    network.load_state_dict(built.state_dict())
+    assert network.two2.add1_scale == 0.1
+    x = torch.randn(2, 3, 8, 8)
+    with torch.no_grad():
+        assert torch.equal(network.eval()(x), built.eval()(x))
