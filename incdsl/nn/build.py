@@ -28,8 +28,7 @@ _serial = count()
 
 def build_module(g: nx.DiGraph, *, seed: int | None = None) -> nn.Module:
     tree = scope_tree(g)
-    outputs = tuple(name for name in g.graph["outputs"])
-    namespace = {"torch": torch, "F": F, "Outputs": layers.outputs_type(outputs)}
+    outputs = tuple(g.graph["outputs"])
 
     blocks: dict[str, nn.Module] = {}  # module path -> block-instance module
     sequences: set[str] = set()
@@ -38,14 +37,14 @@ def build_module(g: nx.DiGraph, *, seed: int | None = None) -> nn.Module:
         for item in scope.items:
             for child in item.scopes if isinstance(item, Repeat) else [item]:
                 if isinstance(child, Scope):
-                    cls = _forward_class(child.instance.block, g, child, namespace)
+                    cls = _forward_class(child.instance.block, g, child, outputs)
                     blocks[child.module] = cls()
                     visit(child)
             if isinstance(item, Repeat):
                 sequences.add(item.module)
 
     visit(tree)
-    root = _forward_class(g.graph["name"], g, tree, namespace)()
+    root = _forward_class(g.graph["name"], g, tree, outputs)()
     modules: dict[str, nn.Module] = {"": root}
 
     def ensure(path: str) -> nn.Module:
@@ -98,20 +97,36 @@ def make_layer(op: str, attrs: dict) -> nn.Module:
     raise AssertionError(f"no module for op {op!r}")  # lower() rejects unknown ops first
 
 
-def _forward_class(name: str, g: nx.DiGraph, scope: Scope, namespace: dict) -> type:
+def _forward_class(name: str, g: nx.DiGraph, scope: Scope, outputs: tuple[str, ...]) -> type:
     """A Module subclass whose forward is the scope's lowered code; one class per distinct
     code, so the ten `Block35` instances share theirs."""
-    source = lower(g, scope).source()
-    key = (name, source, namespace["Outputs"].__name__)
+    return generated_class(name, lower(g, scope).source(), outputs)
+
+
+def generated_class(name: str, source: str, outputs: tuple[str, ...]) -> type:
+    key = (name, source, outputs)
     if key not in _class_cache:
         filename = f"<incdsl-generated {name} {next(_serial)}>"
         # Registered with linecache so tracebacks and inspect show the generated line.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        scope_ns = dict(namespace)
+        namespace = {"torch": torch, "F": F, "Outputs": layers.outputs_type(outputs)}
         # Our own generated code: every name in it comes from identifier(), every number
         # from the graph; spec text never reaches it.
-        exec(compile(source, filename, "exec"), scope_ns)  # noqa: S102
-        cls = type(name, (nn.Module,), {"forward": scope_ns["forward"],
-                                        "__module__": "incdsl.nn.generated"})
-        _class_cache[key] = cls
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102
+        _class_cache[key] = type(name, (GeneratedModule,), {
+            "forward": namespace["forward"], "__module__": "incdsl.nn.generated",
+            "_incdsl_key": key})
     return _class_cache[key]
+
+
+class GeneratedModule(nn.Module):
+    """Base of the classes build() makes. They exist only in memory, so pickling one stores
+    the code of its forward and makes the class again when unpickled."""
+
+    def __reduce__(self):
+        return _restore, type(self)._incdsl_key, self.__dict__
+
+
+def _restore(name: str, source: str, outputs: tuple[str, ...]) -> nn.Module:
+    cls = generated_class(name, source, outputs)
+    return cls.__new__(cls)

@@ -131,3 +131,23 @@ def test_shape_breaking_override_is_the_located_check_error():
     with pytest.raises(SpecError) as info:
         incdsl.build("v3", size=160)
     assert "v3.inc:" in info.value.render() and "larger than its" in info.value.render()
+
+
+def test_whole_module_pickles_and_deepcopies(irv2_small, tmp_path):
+    """torch.save(model) works although the classes exist only in memory: the pickle
+    carries their forward code (the class cache is emptied to load it as a new process
+    would)."""
+    import copy
+
+    from incdsl.nn import build as build_module_file
+
+    x = torch.randn(2, 3, 75, 75)
+    path = tmp_path / "model.pt"
+    torch.save(irv2_small, path)
+    build_module_file._class_cache.clear()
+    loaded = torch.load(path, weights_only=False).eval()
+    assert type(loaded) is not type(irv2_small)  # made again from the pickled source
+    twin = copy.deepcopy(irv2_small)
+    with torch.no_grad():
+        assert torch.equal(loaded(x), irv2_small(x))
+        assert torch.equal(twin(x), irv2_small(x))
