@@ -55,4 +55,8 @@ def run_import(args) -> int:
     print(f"wrote {args.output}: {loaded} tensors from {args.source}", file=sys.stderr)
     if left:
         print(f"not loaded (left as initialised): {', '.join(left)}", file=sys.stderr)
+    if args.pretrained and args.source == "torchvision:inception_v3":
+        print("note: torchvision's pretrained inception_v3 rescales ImageNet-normalised input "
+              "to [-1, 1] itself (transform_input); this network does not, so give it input "
+              "in [-1, 1]", file=sys.stderr)
     return 0

@@ -54,7 +54,8 @@ def init_weights(model, stds=()):
     stds = dict(stds)
     for name, module in model.named_modules():
         if isinstance(module, (nn.Conv2d, nn.Linear)):
-            std = stds.get(name.removesuffix(".conv"), 0.1)
+            # A ConvBN's convolution is `path.conv`; the spec names `path`.
+            std = stds.get(name, stds.get(name.removesuffix(".conv"), 0.1))
             nn.init.trunc_normal_(module.weight, 0.0, std, -2 * std, 2 * std)
             if module.bias is not None:
                 nn.init.zeros_(module.bias)

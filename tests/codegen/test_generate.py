@@ -208,3 +208,13 @@ def test_each_residual_keeps_its_own_scale(spec_file, tmp_path):
     x = torch.randn(2, 3, 8, 8)
     with torch.no_grad():
         assert torch.equal(network.eval()(x), built.eval()(x))
+
+
+def test_generated_initialisation_follows_the_spec(tmp_path):
+    path = tmp_path / "v3.py"
+    path.write_text(generate(incdsl.graph("v3", width=0.25, classes=10)))
+    network = load_generated(path, "gen_v3_init").InceptionV3()
+    assert network.aux_logits.head.fc.weight.abs().max() <= 0.002  # init_std=0.001
+    assert network.aux_logits.head.conv2.conv.weight.abs().max() <= 0.02  # init_std=0.01
+    w = network.mixed_6e.branch0.conv.weight
+    assert w.abs().max() <= 0.2 and w.std() > 0.07  # the default: std 0.1, cut at 2 std
