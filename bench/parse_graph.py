@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from functools import partial
 
 from incdsl import resources
 from incdsl.elaborate.elaborate import elaborate
@@ -41,9 +42,9 @@ def main() -> None:
     print(f"{'network':<12} {'nodes':>6} {'parse ms':>9} {'validate ms':>12} {'graph ms':>9} "
           f"{'total ms':>9}")
     for name in resources.shipped_architectures():
-        t_parse, program = timed(lambda: load(name), args.repeat)
-        t_valid, _ = timed(lambda: validate(program), args.repeat)
-        t_graph, g = timed(lambda: elaborate(program), args.repeat)
+        t_parse, program = timed(partial(load, name), args.repeat)
+        t_valid, _ = timed(partial(validate, program), args.repeat)
+        t_graph, g = timed(partial(elaborate, program), args.repeat)
         total = t_parse + t_valid + t_graph
         print(f"{name:<12} {len(g):>6} {t_parse:>9.2f} {t_valid:>12.2f} {t_graph:>9.2f} "
               f"{total:>9.2f}")
