@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from incdsl.cli import add_spec_arguments, load_graph
-from incdsl.cli.output import write_atomically
+from incdsl.fileio import write_atomically
 
 
 def add_parser(sub) -> None:

@@ -1,0 +1,37 @@
+"""`incdsl draw SPEC -o FILE [--view network|block|full] [--block NAME] [--depth N]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from incdsl.cli import add_spec_arguments, load_graph
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("draw", help="draw a network or a block as the paper's figures do",
+                       description="Draw a schematic diagram with Graphviz. The output format "
+                       "comes from the file's extension: .svg, .png, .pdf, or .dot for the "
+                       "graphviz source.")
+    add_spec_arguments(p)
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="where to write the figure (.svg, .png, .pdf or .dot)")
+    p.add_argument("--view", choices=("network", "block", "full"),
+                   help="network (default): one box per stage; block: one block's layers; "
+                   "full: every layer, blocks as clusters")
+    p.add_argument("--block", metavar="NAME", help="the block to draw (implies --view block)")
+    p.add_argument("--depth", type=int, metavar="N",
+                   help="full view: collapse block instances nested deeper than N")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from incdsl.draw.render import format_of, render
+    from incdsl.draw.views import render_view
+
+    out = Path(args.output)
+    format_of(out)  # a bad extension is refused before any work
+    g = load_graph(args)
+    view = args.view or ("block" if args.block else "network")
+    written = render(render_view(g, view, args.block, args.depth), out)
+    print(f"wrote {written}")
+    return 0

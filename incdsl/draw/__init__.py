@@ -1,0 +1,1 @@
+"""Graph IR -> schematic diagrams in the style of the Inception papers' figures."""
