@@ -227,6 +227,14 @@ def block_view(g: nx.DiGraph, block: str) -> graphviz.Digraph:
         if data["op"] == "add" and data["attrs"]["relu"]:
             relu_after.append((_dot_id(n), _dot_id(n) + "_relu"))
     _emit(dot, g, boxes, shapes_on_edges=False)
+    # The papers start every branch on one row just above the block's input.
+    heads = [b.id for b in boxes[len(sources):]
+             if all(src in sources for src in g.nodes[b.members[0]]["inputs"])]
+    if len(heads) > 1:
+        with dot.subgraph(name="branch_heads") as row:
+            row.attr(rank="same")
+            for head in heads:
+                row.node(head)
     # The ReLU after a residual add is part of the add in the IR; the paper draws it.
     for add, relu in relu_after:
         dot.node(relu, "Relu activation", **style.for_op("relu"))
