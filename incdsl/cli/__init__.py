@@ -73,12 +73,16 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> Non
 
 
 def load_graph(args, spec=None):
-    """The shaped graph for a command's SPEC, --set and --network."""
+    """The shaped graph for a command's SPEC, --set and --network. A bad spec raises the
+    same errors `incdsl check` reports: every static error first, then shape errors."""
     from incdsl.elaborate.elaborate import elaborate, parse_overrides
+    from incdsl.elaborate.validate import validate
     from incdsl.syntax.program import load
 
     overrides = parse_overrides(args.overrides)
-    return elaborate(load(spec or args.spec), args.network, overrides)
+    program = load(spec or args.spec)
+    validate(program)
+    return elaborate(program, args.network, overrides)
 
 
 if __name__ == "__main__":
