@@ -208,7 +208,8 @@ def block_view(g: nx.DiGraph, block: str) -> graphviz.Digraph:
                 sources.append(src)
     boxes = []
     for src in sources:
-        text = f"Previous layer\n{shape_text(g.nodes[src]['shape'])}"
+        where = "Input" if g.nodes[src]["op"] == "input" else "Previous layer"
+        text = f"{where}\n{shape_text(g.nodes[src]['shape'])}"
         boxes.append(_Box("in_" + _dot_id(src), text, style.for_op("input"), src, members=[src]))
     relu_after: list[tuple[str, str]] = []
     for n in members:

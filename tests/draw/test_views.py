@@ -116,7 +116,7 @@ def test_block_view_draws_every_layer_of_the_block(spec, block):
     expected["Relu activation"] += sum(1 for data in layers
                                        if data["op"] == "add" and data["attrs"]["relu"])
     drawn = Counter(text for node, text in d.nodes.items()
-                    if not text.startswith(("Previous layer", "Output")))
+                    if not text.startswith(("Previous layer", "Input\n", "Output")))
     assert drawn == expected
     out = next(text for text in d.labels() if text.startswith("Output"))
     assert out == "Output\n" + shape_text(layers[-1]["shape"])
@@ -141,6 +141,12 @@ def test_last_block8_has_no_relu_and_scale_one():
     layers = [d for _, d in g.nodes(data=True) if "block8_last" in d["blocks"]]
     assert [d["attrs"] for d in layers if d["op"] == "add"] == [{"scale": 1.0, "relu": False}]
     assert label("add", {"scale": 1.0, "relu": False}) == "+"
+
+
+def test_a_stem_starts_at_the_input():
+    d = svg(render_view(graph("irv1"), "block", "Stem"))
+    assert "Input\n299x299x3" in d.labels()
+    assert not any(text.startswith("Previous layer") for text in d.labels())
 
 
 def test_reduction_a_labels_stride_and_valid_padding():
