@@ -74,11 +74,10 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> Non
 
 def load_graph(args, spec=None):
     """The shaped graph for a command's SPEC, --set and --network."""
-    from incdsl.elaborate.elaborate import elaborate, parse_overrides
-    from incdsl.syntax.program import load
+    from incdsl.elaborate import spec_graph
+    from incdsl.elaborate.elaborate import parse_overrides
 
-    overrides = parse_overrides(args.overrides)
-    return elaborate(load(spec or args.spec), args.network, overrides)
+    return spec_graph(spec or args.spec, args.network, parse_overrides(args.overrides))
 
 
 if __name__ == "__main__":
