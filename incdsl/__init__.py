@@ -12,10 +12,9 @@ __version__ = "0.1.0"
 
 def graph(spec, network: str | None = None, **overrides):
     """Parse a spec (a path or a shipped name like "irv2") and elaborate it to the graph IR."""
-    from incdsl.elaborate.elaborate import elaborate
-    from incdsl.syntax.program import load
+    from incdsl.elaborate import spec_graph
 
-    return elaborate(load(spec), network, overrides)
+    return spec_graph(spec, network, overrides)
 
 
 def build(spec, network: str | None = None, *, seed: int | None = None, **overrides):

@@ -73,16 +73,11 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> Non
 
 
 def load_graph(args, spec=None):
-    """The shaped graph for a command's SPEC, --set and --network. A bad spec raises the
-    same errors `incdsl check` reports: every static error first, then shape errors."""
-    from incdsl.elaborate.elaborate import elaborate, parse_overrides
-    from incdsl.elaborate.validate import validate
-    from incdsl.syntax.program import load
+    """The shaped graph for a command's SPEC, --set and --network."""
+    from incdsl.elaborate import spec_graph
+    from incdsl.elaborate.elaborate import parse_overrides
 
-    overrides = parse_overrides(args.overrides)
-    program = load(spec or args.spec)
-    validate(program)
-    return elaborate(program, args.network, overrides)
+    return spec_graph(spec or args.spec, args.network, parse_overrides(args.overrides))
 
 
 if __name__ == "__main__":

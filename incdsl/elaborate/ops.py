@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from incdsl.elaborate.expr import Value, describe, evaluate
+from incdsl.elaborate.expr import CONSTANTS, Value, describe, evaluate
 from incdsl.errors import SpecError, did_you_mean
 from incdsl.ir.shapes import MAX_CHANNELS, MAX_SPATIAL
 from incdsl.syntax import ast
@@ -137,6 +137,9 @@ def bind(spec: OpSpec, args: tuple[ast.Arg, ...], env, where: ast.Stmt, *,
                                    f"'{_text(arg)}' is not an option of {spec.name}",
                                    f"usage: {spec.usage()}")
             else:
+                if isinstance(value, ast.Name) and value.id not in env \
+                        and value.id not in CONSTANTS and spec.name not in NAMED_SLOTS:
+                    raise unknown_bare_name(spec, value, env)  # before "one too many"
                 free = [p for p in free if p not in bound]
                 slot = _slot_for(spec, value, free)
                 if slot is None:

@@ -60,21 +60,6 @@ def test_same_spec_gives_the_same_bytes(tmp_path, needs_dot):
     assert outputs[0] == outputs[2] and outputs[1] == outputs[3]
 
 
-def test_unknown_block_suggests_the_closest(capsys, tmp_path):
-    out = tmp_path / "b.svg"
-    code, stdout, err = run(capsys, "draw", "irv2", "--block", "block35", "-o", str(out))
-    assert code == 2 and stdout == ""
-    assert "InceptionResNetV2 uses no block 'block35'; did you mean 'Block35'?" in err
-    assert not out.exists() and list(tmp_path.iterdir()) == []
-
-
-def test_unknown_extension_lists_the_supported_ones(capsys, tmp_path):
-    code, _, err = run(capsys, "draw", "irv2", "-o", str(tmp_path / "irv2.jpg"))
-    assert code == 2
-    assert "unknown format '.jpg'; use one of: .svg, .png, .pdf, .dot" in err
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_invalid_spec_gives_the_same_located_error_as_check(capsys, tmp_path):
     bad = tmp_path / "bad.inc"
     bad.write_text("network N:\n    input 3x8x8\n    conv 8 3x3 valdi\n")

@@ -164,16 +164,6 @@ def test_block_view_puts_branch_heads_on_one_row():
                    '"mixed_7b.branch2.conv1"', '"mixed_7b.branch3.pool"']
 
 
-def test_unknown_block_suggests_the_closest():
-    with pytest.raises(UsageError, match="did you mean 'Block35'"):
-        render_view(graph("irv2"), "block", "Blok35")
-
-
-def test_block_view_needs_a_name():
-    with pytest.raises(UsageError, match="--block NAME"):
-        render_view(graph("irv2"), "block")
-
-
 # ---- full view -----------------------------------------------------------------------------
 
 SMALL_IRV2 = {"blocks_a": 2, "blocks_b": 1, "blocks_c": 2}
