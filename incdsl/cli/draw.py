@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from incdsl.cli import add_spec_arguments, load_graph
+from incdsl.errors import UsageError
 
 
 def add_parser(sub) -> None:
@@ -32,6 +33,10 @@ def run(args) -> int:
     format_of(out)  # a bad extension is refused before any work
     g = load_graph(args)
     view = args.view or ("block" if args.block else "network")
+    if args.block and view != "block":
+        raise UsageError(f"--block draws the block view; it does not go with --view {view}")
+    if args.depth is not None and view != "full":
+        raise UsageError(f"--depth is for the full view (--view full), not the {view} view")
     written = render(render_view(g, view, args.block, args.depth), out)
     print(f"wrote {written}")
     return 0

@@ -103,6 +103,8 @@ def test_dot_output_needs_no_graphviz(capsys, tmp_path, monkeypatch):
     (["--view", "block"], "the block view needs a block name"),
     (["--view", "full", "--depth", "-1"], "--depth must be 0 or more"),
     (["--set", "blocks_a=zero"], "blocks_a"),
+    (["--block", "Block35", "--view", "full"], "--block draws the block view"),
+    (["--depth", "1"], "--depth is for the full view"),
 ])
 def test_bad_command_lines(capsys, tmp_path, argv, message):
     out = tmp_path / "x.svg"
