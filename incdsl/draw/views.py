@@ -102,6 +102,23 @@ def _emit(dot: graphviz.Digraph, g: nx.DiGraph, boxes: list[_Box], *, shapes_on_
                 dot.edge(origin.id, box.id, **attrs)
 
 
+def _align_branch_heads(dot: graphviz.Digraph, g: nx.DiGraph, boxes: list[_Box]) -> None:
+    """The papers start a block's branches on one row just above its input: every box fed
+    only by the same box goes on one rank (a residual add, fed by two, stays where it falls)."""
+    owner = {m: box.id for box in boxes for m in box.members}
+    heads: dict[str, list[str]] = {}
+    for box in boxes:
+        feeds = {owner.get(src) for m in box.members for src in g.nodes[m]["inputs"]}
+        feeds.discard(box.id)
+        if len(feeds) == 1 and None not in feeds:
+            heads.setdefault(feeds.pop(), []).append(box.id)
+    for index, row in enumerate(r for r in heads.values() if len(r) > 1):
+        with dot.subgraph(name=f"row{index}") as same:
+            same.attr(rank="same")
+            for head in row:
+                same.node(head)
+
+
 def _emit_clusters(dot: graphviz.Digraph, g: nx.DiGraph, boxes: list[_Box]) -> None:
     """Boxes inside nested `cluster_` subgraphs, one per block instance."""
     tree: dict[tuple, list] = {(): []}
@@ -228,14 +245,7 @@ def block_view(g: nx.DiGraph, block: str) -> graphviz.Digraph:
         if data["op"] == "add" and data["attrs"]["relu"]:
             relu_after.append((_dot_id(n), _dot_id(n) + "_relu"))
     _emit(dot, g, boxes, shapes_on_edges=False)
-    # The papers start every branch on one row just above the block's input.
-    heads = [b.id for b in boxes[len(sources):]
-             if all(src in sources for src in g.nodes[b.members[0]]["inputs"])]
-    if len(heads) > 1:
-        with dot.subgraph(name="branch_heads") as row:
-            row.attr(rank="same")
-            for head in heads:
-                row.node(head)
+    _align_branch_heads(dot, g, boxes)
     # The ReLU after a residual add is part of the add in the IR; the paper draws it.
     for add, relu in relu_after:
         dot.node(relu, "Relu activation", **style.for_op("relu"))
@@ -278,6 +288,7 @@ def full_view(g: nx.DiGraph, depth: int | None = None) -> graphviz.Digraph:
         boxes.append(_Box(_dot_id(node), text, style.for_op(data["op"]), node, tuple(blocks),
                           [node]))
     _emit(dot, g, boxes, shapes_on_edges=True, clusters=True)
+    _align_branch_heads(dot, g, boxes)
     return dot
 
 

@@ -159,7 +159,7 @@ def test_reduction_a_labels_stride_and_valid_padding():
 
 def test_block_view_puts_branch_heads_on_one_row():
     dot = render_view(graph("v3"), "block", "InceptionE")
-    row = dot.source.split("subgraph branch_heads {", 1)[1].split("}", 1)[0].split()
+    row = dot.source.split("subgraph row0 {", 1)[1].split("}", 1)[0].split()
     assert row == ["rank=same", '"mixed_7b.branch0"', '"mixed_7b.branch1.conv"',
                    '"mixed_7b.branch2.conv1"', '"mixed_7b.branch3.pool"']
 
