@@ -198,3 +198,10 @@ def test_full_view_refuses_negative_depth():
 def test_unknown_view():
     with pytest.raises(UsageError, match="views: network, block, full"):
         render_view(graph("v3"), "side")
+
+
+def test_full_view_starts_each_blocks_branches_on_one_row():
+    source = render_view(graph("v3"), "full").source
+    row = source.split("subgraph row0 {", 1)[1].split("}", 1)[0].split()
+    assert row == ["rank=same", '"mixed_5b.branch0"', '"mixed_5b.branch1.conv1"',
+                   '"mixed_5b.branch2.conv1"', '"mixed_5b.branch3.pool"']
