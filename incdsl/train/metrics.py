@@ -1,0 +1,47 @@
+"""What a run records: `metrics.jsonl` (one JSON object per line, appended and flushed, the
+format `incdsl plot` reads) and TensorBoard event files when tensorboard is installed."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+
+def correct_top(logits: torch.Tensor, labels: torch.Tensor, ks=(1, 5)) -> torch.Tensor:
+    """How many of the batch have their label among the top-k logits, for each k."""
+    top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
+    hits = top == labels[:, None]
+    return torch.stack([hits[:, :k].any(dim=1).sum() for k in ks])
+
+
+class Recorder:
+    """Rows for metrics.jsonl: `{"kind": "train", "epoch", "step", "loss", "top1", "lr",
+    "images_per_s", "time"}` every few steps and `{"kind": "eval", "epoch", "step",
+    "weights": "model" | "ema", "loss", "top1", "top5", "time"}` after each epoch."""
+
+    def __init__(self, run_dir: Path):
+        self.file = open(run_dir / "metrics.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self.board = None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:  # tensorboard is optional
+            return
+        self.board = SummaryWriter(str(run_dir / "tensorboard"))
+
+    def write(self, kind: str, **values) -> None:
+        row = {"kind": kind, **values, "time": round(time.time(), 3)}
+        self.file.write(json.dumps(row) + "\n")
+        self.file.flush()
+        if self.board is not None:
+            prefix = kind if kind == "train" else f"{kind}/{values.get('weights', 'model')}"
+            for name, value in values.items():
+                if isinstance(value, float) and name not in ("epoch", "step"):
+                    self.board.add_scalar(f"{prefix}/{name}", value, values["step"])
+
+    def close(self) -> None:
+        self.file.close()
+        if self.board is not None:
+            self.board.close()

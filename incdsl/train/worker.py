@@ -1,0 +1,45 @@
+"""One training process started by torch.distributed.run:
+`python -m incdsl.train.worker RUN_DIR --device cpu|cuda [--resume] [--progress]`.
+It reads the settings the launcher saved in RUN_DIR/config.yaml."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from incdsl.errors import IncdslError, SpecError
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="incdsl.train.worker")
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--progress", action="store_true")
+    args = p.parse_args(argv)
+
+    from incdsl.train import distributed
+    from incdsl.train.launch import read_config
+    from incdsl.train.loop import Stopped, Trainer
+
+    rank = int(os.environ.get("RANK", "0"))
+    try:
+        ctx = distributed.start(args.device)
+        Trainer(read_config(args.run_dir), args.run_dir, ctx, progress=args.progress).run(
+            resume=args.resume)
+    except Stopped as stop:
+        return 128 + stop.signum
+    except IncdslError as e:  # every process meets the same mistake: say it once
+        if rank == 0:
+            print(e.render() if isinstance(e, SpecError) else f"incdsl: error: {e}",
+                  file=sys.stderr)
+        return e.exit_code
+    finally:
+        distributed.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
