@@ -1,0 +1,1 @@
+"""Training: the runner and the plots of its metrics."""
