@@ -23,7 +23,12 @@ class Recorder:
     "weights": "model" | "ema", "loss", "top1", "top5", "time"}` after each epoch."""
 
     def __init__(self, run_dir: Path):
-        self.file = open(run_dir / "metrics.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        path = run_dir / "metrics.jsonl"
+        # A run killed mid-line and then resumed must not glue its next row onto the torn one.
+        torn = path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
+        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115
+        if torn:
+            self.file.write("\n")
         self.board = None
         try:
             from torch.utils.tensorboard import SummaryWriter

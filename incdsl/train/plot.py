@@ -155,6 +155,10 @@ def _figure(rows, title: str):
     _curve(acc, rows, "ema-top1", "EMA top-1", "eval", "top1", "ema", color="C1", **ema)
     _curve(acc, rows, "ema-top5", "EMA top-5", "eval", "top5", "ema", color="C3", **ema)
     loss.set_ylabel("loss")
+    # Early evaluation losses (BatchNorm statistics not yet settled) can be 1000x later ones.
+    losses = [r["loss"] for r in rows if r["loss"] > 0]
+    if losses and max(losses) > 20 * min(losses):
+        loss.set_yscale("log")
     acc.set_ylabel("accuracy (%)")
     for ax in (loss, acc):
         ax.set_xlabel("step")
