@@ -200,7 +200,9 @@ class Distorted(Dataset):
         # torchvision's transforms draw from torch's global generator; seed it for this
         # sample only and leave it as it was (it also drives dropout in the main process).
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(hash((self.seed, epoch, index)) & 0x7FFF_FFFF_FFFF_FFFF)
+            # The CPU generator only: torch.manual_seed would also queue seeds for every
+            # accelerator backend, each recording a stack trace, for every sample.
+            torch.default_generator.manual_seed(hash((self.seed, epoch, index)) & (2**63 - 1))
             try:
                 return self.transform(image), label
             except (OSError, ValueError):  # a truncated image fails here, when first decoded

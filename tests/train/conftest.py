@@ -40,7 +40,9 @@ def cli(capsys):
 
 def incdsl_process(*args, **kwargs) -> subprocess.Popen:
     """`incdsl ARGS` as a separate process (for signals and torchrun)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    # As many threads as this process uses: results then agree to the bit.
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads()),
+           "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "incdsl", *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
