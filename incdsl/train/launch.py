@@ -4,6 +4,7 @@ elastic launcher, `torch.distributed.run` (what `torchrun` runs)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -133,6 +134,8 @@ def launch(p: Plan, run_dir: Path, *, resume: bool, progress: bool) -> int:
                  f"--master-port={p.master_port}"]
     argv += ["--module", "incdsl.train.worker", str(run_dir), "--device", p.device]
     argv += ["--resume"] * resume + ["--progress"] * progress
+    # torchrun would set one thread per process, and warn; share this machine's cores.
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // p.nproc)))
     try:
         run(parse_args(argv))
     except ChildFailedError as e:
