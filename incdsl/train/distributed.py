@@ -47,10 +47,11 @@ def stop() -> None:
 
 def sum_(ctx: Context, values: torch.Tensor) -> torch.Tensor:
     """Element-wise sum over all processes (a copy; the input is left alone)."""
-    values = values.detach().clone()
-    if ctx.distributed:
-        dist.all_reduce(values)
-    return values
+    if not ctx.distributed:
+        return values.detach().clone()
+    on_device = values.detach().to(ctx.device, copy=True)  # NCCL reduces GPU tensors only
+    dist.all_reduce(on_device)
+    return on_device.to(values.device)
 
 
 def any_(ctx: Context, *flags: bool) -> list[bool]:
