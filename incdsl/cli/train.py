@@ -16,6 +16,8 @@ from incdsl.cli import add_spec_arguments
 # Settings set otherwise (the positional SPEC, --set, --network) or not from the command line.
 _NOT_FLAGS = {"spec", "set", "network"}
 
+_METAVARS = {"data": "DATA", "data_root": "DIR", "init": "FILE"}
+
 HELP = {
     "data": "digits (built in, the default), a directory with train/ and val/ of class "
             "folders, or torchvision:NAME (e.g. torchvision:Flowers102)",
@@ -87,8 +89,10 @@ def add_parser(sub) -> None:
         elif kind is list:
             settings.add_argument(flag, action="append", metavar="MODULE", **extra)
         else:
-            settings.add_argument(flag, type=kind, choices=CHOICES.get(name),
-                                  metavar=None if name in CHOICES else name.upper(), **extra)
+            metavar = None if name in CHOICES else _METAVARS.get(name) or {
+                int: "N", float: "X"}.get(kind, "TEXT")
+            settings.add_argument(flag, type=kind, choices=CHOICES.get(name), metavar=metavar,
+                                  **extra)
     p.set_defaults(run=run_command)
 
 
