@@ -41,13 +41,13 @@ def train_transform(size: tuple[int, int], augment: str) -> v2.Transform:
         steps = [v2.RandomResizedCrop(size, scale=(0.05, 1.0), ratio=(3 / 4, 4 / 3)),
                  v2.RandomHorizontalFlip(),
                  v2.ColorJitter(brightness=32 / 255, contrast=0.5, saturation=0.5, hue=0.2)]
-    return v2.Compose([v2.ToImage(), *steps, v2.ToDtype(torch.float32, scale=True),
+    return v2.Compose([v2.ToImage(), v2.RGB(), *steps, v2.ToDtype(torch.float32, scale=True),
                        v2.Normalize(MEAN, STD)])
 
 
 def eval_transform(size: tuple[int, int]) -> v2.Transform:
     margin = tuple(round(s / EVAL_CROP) for s in size)
-    return v2.Compose([v2.ToImage(), v2.Resize(margin), v2.CenterCrop(size),
+    return v2.Compose([v2.ToImage(), v2.RGB(), v2.Resize(margin), v2.CenterCrop(size),
                        v2.ToDtype(torch.float32, scale=True), v2.Normalize(MEAN, STD)])
 
 
@@ -149,29 +149,31 @@ def _torchvision(name: str, root: str, download: bool) -> Splits:
     import inspect
 
     accepts = inspect.signature(cls).parameters
-    if "split" in accepts:  # Flowers102 has train/val/test; others train/test
-        kinds = [("train",), ("val", "test")]
-        make = [lambda s: cls(root, split=s, download=download)] * 2
+    if "split" in accepts:  # Flowers102 has train/val/test, others only train/test
+        splits = [("train",), ("val", "test")]
     elif "train" in accepts:
-        kinds, make = [(True,), (False,)], [lambda t: cls(root, train=t, download=download)] * 2
+        splits = [(True,), (False,)]
     else:
         raise UsageError(f"--data torchvision:{name}: incdsl does not know this dataset's splits;"
                          " save it as an ImageFolder directory and pass --data DIR")
-    parts = []
-    for options, factory in zip(kinds, make):
-        for option in options:
-            try:
-                parts.append(factory(option))
-                break
-            except ValueError:
-                continue  # this dataset has no such split: try the next
-            except RuntimeError as e:  # torchvision: "Dataset not found or corrupted"
-                raise UsageError(f"--data torchvision:{name}: {e} (in {root}; pass --download "
-                                 "to fetch it, which needs the internet)") from None
-    train, val = parts
+    train, val = (_open_split(cls, name, root, download, choices) for choices in splits)
     classes = getattr(train, "classes", None) or [
         str(c) for c in range(_count_classes(train))]
     return Splits(train, val, list(classes), name, False)
+
+
+def _open_split(cls, name: str, root: str, download: bool, choices: tuple) -> Dataset:
+    """The first of `choices` (split names, or train=True/False) that the dataset has."""
+    for choice in choices:
+        key = "train" if isinstance(choice, bool) else "split"
+        try:
+            return cls(root, **{key: choice}, download=download)
+        except ValueError:
+            continue  # no such split in this dataset: try the next
+        except RuntimeError as e:  # torchvision: "Dataset not found or corrupted"
+            raise UsageError(f"--data torchvision:{name}: {e} (in {root}; pass --download "
+                             "to fetch it, which needs the internet)") from None
+    raise UsageError(f"--data torchvision:{name}: none of the splits {choices} exists")
 
 
 def _count_classes(dataset) -> int:
