@@ -1,0 +1,1 @@
+"""Training: the runner behind `incdsl train` and `incdsl eval`."""
