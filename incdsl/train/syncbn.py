@@ -10,7 +10,6 @@ for `nn.BatchNorm2d` and leaves CUDA models to `nn.SyncBatchNorm`.
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import torch
 import torch.distributed as dist
@@ -47,7 +46,7 @@ class CpuSyncBatchNorm(nn.BatchNorm2d):
         x64 = x.double()
         local = torch.cat([x64.sum((0, 2, 3)), (x64 * x64).sum((0, 2, 3)),
                            x64.new_full((1,), x.numel() // c)])
-        total = _all_reduce(local, self.process_group)
+        total = _AllReduceSum.apply(local, self.process_group)
         n = int(total[-1].item())
         if n <= 1:  # nn.BatchNorm2d's own refusal, on the global count
             raise ValueError(f"Expected more than 1 value per channel when training, "
@@ -74,18 +73,28 @@ class CpuSyncBatchNorm(nn.BatchNorm2d):
         return y if self.bias is None else y + self.bias.view(shape)
 
 
-def _all_reduce(tensor, group):
-    # torch.distributed.nn.functional.all_reduce is differentiable: its backward all-reduces
-    # the gradient, what per-rank losses need (nn.SyncBatchNorm's backward does the same).
-    # Recent torch deprecates it for the functional-collectives all_reduce, whose autograd is
-    # newer than the torch we support (>= 2.4): keep it and silence its FutureWarning.
-    # Imported here: it needs a torch built with distributed support.
-    from torch.distributed.nn.functional import all_reduce
+class _AllReduceSum(torch.autograd.Function):
+    """Differentiable sum over the group: each rank's statistics feed every rank's loss, so
+    the gradient is the sum of all ranks' gradients, as in nn.SyncBatchNorm's backward.
 
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*all_reduce is deprecated",
-                                category=FutureWarning)
-        return all_reduce(tensor, group=dist.group.WORLD if group is None else group)
+    Not torch.distributed.nn.functional.all_reduce, which does the same but is deprecated
+    (a FutureWarning per process) and, when first imported after init_process_group, keeps
+    the default group alive in its default arguments: gloo then tears it down during
+    interpreter exit, which sometimes aborts the process.
+    """
+
+    @staticmethod
+    def forward(ctx, tensor, group):
+        ctx.group = group
+        tensor = tensor.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(tensor, group=group)
+        return tensor
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.clone(memory_format=torch.contiguous_format)
+        dist.all_reduce(grad, group=ctx.group)
+        return grad, None
 
 
 def convert_sync_batchnorm(module: nn.Module, process_group=None) -> nn.Module:
