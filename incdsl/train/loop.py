@@ -15,11 +15,12 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from incdsl.errors import IncdslError
+from incdsl.errors import IncdslError, UsageError
 from incdsl.train import checkpoint, data, model, recipe
 from incdsl.train.config import TrainConfig, as_dict
 from incdsl.train.distributed import Context, any_, sum_
 from incdsl.train.metrics import Recorder, correct_top
+from incdsl.train.syncbn import convert_sync_batchnorm
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -44,45 +45,10 @@ class Trainer:
         self.log = log if ctx.main else (lambda *a, **k: None)
         torch.manual_seed(config.seed)
 
-        splits = data.open_data(config.data, config.data_root, config.download)
-        self.graph = model.network_graph(config, len(splits.classes))
-        size = model.input_size(self.graph)
-        augment = config.augment
-        if augment == "auto":
-            augment = "light" if splits.name == "digits" else "inception"
-        self.splits = splits
-        self.train_set = data.Distorted(splits.train, data.train_transform(size, augment),
-                                        config.seed)
-        self.val_set = data.Distorted(splits.val, data.eval_transform(size), config.seed)
-        workers = data.default_workers(splits) if config.workers < 0 else config.workers
-        pin = ctx.device.type == "cuda"
-        self.sampler = data.EpochSampler(len(self.train_set), shuffle=True, seed=config.seed,
-                                         rank=ctx.rank, world=ctx.world)
-        self.train_loader = data.loader(self.train_set, self.sampler, config.batch_size,
-                                        workers, pin, train=True)
-        shard = list(range(ctx.rank, len(self.val_set), ctx.world))  # no padding: exact counts
-        self.val_loader = data.loader(self.val_set, shard, config.batch_size, workers, pin,
-                                      train=False)
-        self.steps_per_epoch = len(self.sampler) // config.batch_size
-        if self.steps_per_epoch == 0:
-            from incdsl.errors import UsageError
-
-            raise UsageError(f"the training set has {len(self.train_set)} images, fewer than "
-                             f"one batch ({config.batch_size} x {ctx.world} processes)")
-
-        net, self.init_notes = model.build(self.graph, config)
-        self.net = model.prepare(net, config, ctx.device)
-        if config.sync_bn and ctx.distributed:
-            from incdsl.train.syncbn import convert_sync_batchnorm
-
-            self.net = convert_sync_batchnorm(self.net)
-        self.ema = recipe.moving_average(self.net, config.ema_decay) if config.ema_decay else None
-        self.model: nn.Module = self.net
-        if ctx.distributed:
-            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
-            self.model = DistributedDataParallel(self.net, device_ids=ids)
-        if config.compile:
-            self.model = torch.compile(self.model)
+        self.splits = data.open_data(config.data, config.data_root, config.download)
+        self.graph = model.network_graph(config, len(self.splits.classes))
+        self._make_loaders(model.input_size(self.graph))
+        self._make_model()
         self.optimizer = recipe.optimizer(config, self.net.parameters())
         self.schedule = recipe.schedule(config, self.optimizer, self.steps_per_epoch)
         self.loss = recipe.Loss(config.label_smoothing, config.aux_weight)
@@ -93,6 +59,43 @@ class Trainer:
         self.epoch, self.step_in_epoch, self.step = 0, 0, 0
         self.running = torch.zeros(4, dtype=torch.float64)  # loss sum, correct, images, skipped
         self.stop_signal: int | None = None
+
+    def _make_loaders(self, size: tuple[int, int]) -> None:
+        c, ctx, splits = self.config, self.ctx, self.splits
+        augment = c.augment
+        if augment == "auto":
+            augment = "light" if splits.name == "digits" else "inception"
+        self.train_set = data.Distorted(splits.train, data.train_transform(size, augment), c.seed)
+        self.val_set = data.Distorted(splits.val, data.eval_transform(size), c.seed)
+        workers = data.default_workers(splits) if c.workers < 0 else c.workers
+        pin = ctx.device.type == "cuda"
+        self.sampler = data.EpochSampler(len(self.train_set), shuffle=True, seed=c.seed,
+                                         rank=ctx.rank, world=ctx.world)
+        self.train_loader = data.loader(self.train_set, self.sampler, c.batch_size, workers, pin,
+                                        train=True)
+        shard = list(range(ctx.rank, len(self.val_set), ctx.world))  # no padding: exact counts
+        self.val_loader = data.loader(self.val_set, shard, c.batch_size, workers, pin,
+                                      train=False)
+        self.steps_per_epoch = len(self.sampler) // c.batch_size
+        if self.steps_per_epoch == 0:
+            raise UsageError(f"the training set has {len(self.train_set)} images, fewer than "
+                             f"one batch ({c.batch_size} x {ctx.world} processes)")
+
+    def _make_model(self) -> None:
+        """`net` is the network itself (what is saved and averaged); `model` is what the
+        steps call: `net` wrapped in DDP and compiled, as asked."""
+        c, ctx = self.config, self.ctx
+        net, self.init_notes = model.build(self.graph, c)
+        self.net = model.prepare(net, c, ctx.device)
+        if c.sync_bn and ctx.distributed:
+            self.net = convert_sync_batchnorm(self.net)
+        self.ema = recipe.moving_average(self.net, c.ema_decay) if c.ema_decay else None
+        self.model: nn.Module = self.net
+        if ctx.distributed:
+            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+            self.model = DistributedDataParallel(self.net, device_ids=ids)
+        if c.compile:
+            self.model = torch.compile(self.model)
 
     # -- one step ---------------------------------------------------------------------------
 
