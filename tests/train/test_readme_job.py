@@ -12,7 +12,7 @@ README = Path(__file__).parents[2] / "README.md"
 
 
 def main_job() -> list[str]:
-    block = re.search(r"```sh\n(.*?)\n```", README.read_text(), re.S).group(1)
+    block = re.search(r"```sh\n(.*?)\n```", README.read_text(), re.DOTALL).group(1)
     command = block.split("&&", 1)[1].strip()  # after ./setup.sh
     assert command.startswith("incdsl train ")
     return shlex.split(command)[1:]
