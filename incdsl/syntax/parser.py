@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast as pyast
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
@@ -176,7 +175,7 @@ class _ToAst(Transformer):
 
     def use(self, meta, items):
         (string,) = items
-        return ast.Use(pyast.literal_eval(string.value), self._loc(meta))
+        return ast.Use(string.value[1:-1], self._loc(meta))  # no escapes in the grammar
 
     def _definition(self, kind, meta, items):
         name, params, body = items
@@ -254,7 +253,7 @@ class _ToAst(Transformer):
         return ast.Dims(self._loc(meta), tuple(int(p) for p in str(items[0]).split("x")))
 
     def string(self, meta, items):
-        return ast.String(self._loc(meta), pyast.literal_eval(items[0].value))
+        return ast.String(self._loc(meta), items[0].value[1:-1])
 
     def name(self, meta, items):
         return ast.Name(self._loc(meta), str(items[0]))

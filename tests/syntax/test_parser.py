@@ -107,3 +107,9 @@ def test_syntax_error_says_what_was_expected():
     with pytest.raises(SpecError) as info:
         parse("network N:\n    input 3x8x8\n    conv 3 1x1 ->\n")
     assert "expected a name" in info.value.render()
+
+
+def test_strings_have_no_escapes():
+    # The grammar has none: a backslash in a path is a backslash, never a newline.
+    module = parse('use "lib\\new.inc"\n', "t.inc")
+    assert module.uses[0].path == "lib\\new.inc"
