@@ -93,3 +93,28 @@ def test_unreadable_images_are_skipped_and_counted(cli, image_folder, tmp_path):
     assert code == 0, err
     assert "garbage.jpg" in err and "truncated.jpg" in err
     assert out.count("2 unreadable image(s) skipped") == 2  # once per epoch
+
+
+def test_torchvision_dataset_splits(monkeypatch):
+    # A stand-in with Flowers102's signature: train / val / test splits, PIL images.
+    from PIL import Image
+    from torchvision import datasets
+
+    class Flowers(torch.utils.data.Dataset):
+        def __init__(self, root, split="train", download=False):
+            if split not in ("train", "val", "test"):
+                raise ValueError(split)
+            self.split, self._labels = split, [0, 1, 2] * (4 if split == "train" else 1)
+
+        def __len__(self):
+            return len(self._labels)
+
+        def __getitem__(self, i):
+            return Image.new("L", (20, 20), 40 * i), self._labels[i]
+
+    monkeypatch.setattr(datasets, "FakeFlowers", Flowers, raising=False)
+    splits = data.open_data("torchvision:FakeFlowers")
+    assert (splits.train.split, splits.val.split) == ("train", "val")
+    assert splits.classes == ["0", "1", "2"] and len(splits.train) == 12
+    image, _ = data.Distorted(splits.val, data.eval_transform((16, 16)), 0)[0]
+    assert image.shape == (3, 16, 16)  # grey images come out as RGB
