@@ -41,15 +41,18 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def report(error: IncdslError) -> None:
+    """A user mistake on stderr: located with a caret for a spec, one line otherwise."""
+    text = error.render() if isinstance(error, SpecError) else f"incdsl: error: {error}"
+    print(text, file=sys.stderr)
+
+
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args) or 0
-    except SpecError as e:
-        print(e.render(), file=sys.stderr)
-        return e.exit_code
     except IncdslError as e:
-        print(f"incdsl: error: {e}", file=sys.stderr)
+        report(e)
         return e.exit_code
     except KeyboardInterrupt:
         print("incdsl: interrupted", file=sys.stderr)

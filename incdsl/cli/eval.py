@@ -44,7 +44,8 @@ def run(args) -> int:
     trained = saved.get("config") or {}
     name = incdsl.graph(args.spec, args.network).graph["name"]
     if saved.get("network") not in (None, name):
-        raise UsageError(f"{args.checkpoint} holds {saved['network']} weights; {args.spec} is {name}")
+        raise UsageError(f"{args.checkpoint} holds {saved['network']} weights; "
+                         f"{args.spec} is {name}")
     config = TrainConfig(spec=args.spec, network=args.network,
                          set={**trained.get("set", {}), **parse_overrides(args.overrides)},
                          data=args.data or trained.get("data", "digits"),

@@ -110,7 +110,7 @@ def config_of(args):
     overrides = {**file_settings.get("set", {}), **parse_overrides(args.overrides)}
     if overrides:
         flags["set"] = overrides
-    return resolve(file_settings, flags, args.config or "config")
+    return resolve(file_settings, flags)
 
 
 def run_command(args) -> int:

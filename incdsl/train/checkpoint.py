@@ -12,6 +12,7 @@ import torch
 
 from incdsl.errors import UsageError
 from incdsl.fileio import write_atomically
+from incdsl.weights.match import shape_text
 
 FORMAT = "incdsl-checkpoint-1"
 
@@ -58,22 +59,16 @@ def load(path: str | Path) -> dict[str, Any]:
     raise UsageError(f"{path}: neither an incdsl checkpoint nor a state_dict")
 
 
-def _shape(t: torch.Tensor) -> str:
-    return "(" + ", ".join(map(str, t.shape)) + ")"
-
-
 def check_fits(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, torch.Tensor],
-               source: str, *, allow_missing: tuple[str, ...] = ()) -> None:
+               source: str) -> None:
     """Same tensors, same shapes; otherwise a UsageError naming the first that differs."""
     for key, tensor in ours.items():
         if key not in theirs:
-            if key.startswith(allow_missing):
-                continue
             raise UsageError(f"{source} is for another network: it has no tensor '{key}' "
-                             f"{_shape(tensor)}; nothing was loaded")
+                             f"{shape_text(tensor)}; nothing was loaded")
         if theirs[key].shape != tensor.shape:
             raise UsageError(f"{source} is for another network: '{key}' is "
-                             f"{_shape(theirs[key])} there and {_shape(tensor)} here; "
+                             f"{shape_text(theirs[key])} there and {shape_text(tensor)} here; "
                              "nothing was loaded")
     extra = [k for k in theirs if k not in ours]
     if extra:

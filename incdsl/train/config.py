@@ -118,8 +118,7 @@ def coerce(name: str, value: Any, where: str) -> Any:
     return value
 
 
-def resolve(file_settings: dict[str, Any], flags: dict[str, Any],
-            file_name: str = "config") -> TrainConfig:
+def resolve(file_settings: dict[str, Any], flags: dict[str, Any]) -> TrainConfig:
     """Preset < file < flags. Both dicts are already checked names with coerced values."""
     preset = flags.get("preset", file_settings.get("preset", "default"))
     values = {**PRESETS[preset], **file_settings, **flags, "preset": preset}

@@ -11,6 +11,7 @@ Two choices make a run reproducible and resumable bit for bit:
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from torchvision import datasets as tv_datasets
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
-from incdsl.errors import UsageError
+from incdsl.errors import UsageError, did_you_mean
 
 # Inception networks take input in [-1, 1] (TF-Slim's preprocessing), not ImageNet-normalised.
 MEAN = STD = (0.5, 0.5, 0.5)
@@ -142,12 +143,8 @@ def _torchvision(name: str, root: str, download: bool) -> Splits:
     cls = getattr(tv_datasets, name, None)
     if not isinstance(cls, type) or not issubclass(cls, Dataset):
         known = [n for n in dir(tv_datasets) if n[0].isupper()]
-        from incdsl.errors import did_you_mean
-
         hint = "".join(f"; {n}" for n in did_you_mean(name, known))
         raise UsageError(f"--data torchvision:{name}: torchvision has no dataset '{name}'{hint}")
-    import inspect
-
     accepts = inspect.signature(cls).parameters
     if "split" in accepts:  # Flowers102 has train/val/test, others only train/test
         splits = [("train",), ("val", "test")]

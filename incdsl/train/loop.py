@@ -220,8 +220,9 @@ class Trainer:
         kept = (f"the last good checkpoint, {where}, is kept" if where.exists()
                 else "no checkpoint had been written yet")
         raise Diverged(f"the gradient norm became {norm} (loss {loss}) at epoch "
-                       f"{self.epoch + 1}, step {self.step + 1}; stopping ({kept}). A lower learning rate (--lr), "
-                       "gradient clipping (--clip-grad-norm) or warm-up usually help")
+                       f"{self.epoch + 1}, step {self.step + 1}; stopping ({kept}). A lower "
+                       "learning rate (--lr), gradient clipping (--clip-grad-norm) or warm-up "
+                       "usually help")
 
     # -- evaluation -------------------------------------------------------------------------
 
@@ -270,7 +271,8 @@ class Trainer:
         checkpoint.save(self.run_dir / CHECKPOINT, state)
 
     def _restore(self, state: dict) -> None:
-        checkpoint.check_fits(self.net.state_dict(), state["model"], str(self.run_dir / CHECKPOINT))
+        where = str(self.run_dir / CHECKPOINT)
+        checkpoint.check_fits(self.net.state_dict(), state["model"], where)
         self.net.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])

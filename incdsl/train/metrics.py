@@ -25,7 +25,7 @@ class Recorder:
     def __init__(self, run_dir: Path):
         path = run_dir / "metrics.jsonl"
         # A run killed mid-line and then resumed must not glue its next row onto the torn one.
-        torn = path.exists() and path.stat().st_size and not path.read_bytes().endswith(b"\n")
+        torn = path.exists() and path.stat().st_size > 0 and _last_byte(path) != b"\n"
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115
         if torn:
             self.file.write("\n")
@@ -50,3 +50,9 @@ class Recorder:
         self.file.close()
         if self.board is not None:
             self.board.close()
+
+
+def _last_byte(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(-1, 2)
+        return f.read(1)

@@ -9,7 +9,8 @@ import os
 import sys
 from pathlib import Path
 
-from incdsl.errors import IncdslError, SpecError
+from incdsl.cli import report
+from incdsl.errors import IncdslError
 
 
 def main(argv=None) -> int:
@@ -33,8 +34,7 @@ def main(argv=None) -> int:
         return 128 + stop.signum
     except IncdslError as e:  # every process meets the same mistake: say it once
         if rank == 0:
-            print(e.render() if isinstance(e, SpecError) else f"incdsl: error: {e}",
-                  file=sys.stderr)
+            report(e)
         return e.exit_code
     finally:
         distributed.stop()

@@ -24,7 +24,8 @@ def _selected(state: Mapping[str, torch.Tensor], skip: Iterable[str]) -> list[tu
     return [(k, v) for k, v in state.items() if not skipped(k)]
 
 
-def _shape(t: torch.Tensor) -> str:
+def shape_text(t: torch.Tensor) -> str:
+    """`(32, 3, 3, 3)`: a tensor's shape as the error messages print it."""
     return "(" + ", ".join(str(s) for s in t.shape) + ")"
 
 
@@ -39,7 +40,7 @@ def match_state_dicts(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, tor
         if tensor.shape != ref.shape:
             raise UsageError(
                 f"the weights do not fit this network: tensor #{index} of the reference, "
-                f"'{ref_key}' {_shape(ref)}, would go to '{key}', which is {_shape(tensor)}; "
+                f"'{ref_key}' {shape_text(ref)}, would go to '{key}', which is {shape_text(tensor)}; "
                 "nothing was loaded")
     if len(mine) != len(refs):
         longer, other = ("the reference", "the network") if len(refs) > len(mine) else (
@@ -49,7 +50,7 @@ def match_state_dicts(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, tor
         raise UsageError(
             f"the weights do not fit this network: {longer} has {extra_count} more "
             f"tensor{'s' if extra_count > 1 else ''} than {other} ({len(refs)} against {len(mine)}), the first being "
-            f"'{extra_key}' {_shape(extra)}; nothing was loaded")
+            f"'{extra_key}' {shape_text(extra)}; nothing was loaded")
     return {key: ref for (key, _), (_, ref) in zip(mine, refs)}
 
 
