@@ -114,18 +114,22 @@ def config_of(args):
 
 
 def run_command(args) -> int:
-    from incdsl.train.launch import launch, plan, prepare_run_dir, run_in_process, validate
+    from incdsl.train import launch
 
     config = config_of(args)
-    p = plan(args.gpus, args.nproc, args.nnodes, args.node_rank, args.master_addr,
-             args.master_port)
+    p = launch.plan(args.gpus, args.nproc, args.nnodes, args.node_rank, args.master_addr,
+                    args.master_port)
     out = args.out or Path("runs") / Path(config.spec).stem
     progress = {"true": True, "false": False}.get(args.progress, sys.stderr.isatty())
-    validate(config, p)  # a bad spec, data or --init is reported before anything is written
-    prepare_run_dir(out, config, resume=args.resume, force=args.force)
+    # A bad spec, data or --init is reported before anything is written.
     if p.in_process:
-        return run_in_process(config, out, p.device, resume=args.resume, progress=progress)
+        trainer = launch.trainer_here(config, out, p.device, progress=progress)
+        launch.prepare_run_dir(out, config, resume=args.resume, force=args.force)
+        return launch.run_in_process(trainer, resume=args.resume)
+    launch.validate(config, p)
+    launch.prepare_run_dir(out, config, resume=args.resume, force=args.force,
+                           first_node=p.node_rank == 0)
     if p.nnodes > 1:
         print(f"node {p.node_rank} of {p.nnodes}: waiting for the others at "
               f"{p.master_addr}:{p.master_port}", file=sys.stderr)
-    return launch(p, out, resume=args.resume, progress=progress)
+    return launch.launch(p, out, resume=args.resume, progress=progress)

@@ -262,6 +262,17 @@ def loader(dataset: Dataset, sampler: Sampler, batch_size: int, workers: int,
                       prefetch_factor=4 if workers > 0 else None)
 
 
+def steps_per_epoch(images: int, batch_size: int, processes: int) -> int:
+    """Full batches per process in an epoch: each process gets images // processes of them
+    (DistributedSampler with drop_last) and the last partial batch is dropped."""
+    steps = images // processes // batch_size
+    if steps == 0:
+        raise UsageError(f"the training set has {images} images: fewer than one batch of "
+                         f"{batch_size} per process ({processes} process(es)); lower "
+                         "--batch-size")
+    return steps
+
+
 def default_workers(splits: Splits) -> int:
     if splits.in_memory:
         return 0

@@ -61,25 +61,33 @@ def plan(gpus: int | None, nproc: int | None, nnodes: int = 1, node_rank: int = 
 
 
 def validate(config: TrainConfig, p: Plan) -> None:
-    """What each worker would find wrong, found once here, before anything is written."""
+    """What each worker would find wrong, found once here, before anything is written.
+    (A run in this process needs none of it: building its Trainer checks the same.)"""
     from incdsl.train import checkpoint, data, model
 
     splits = data.open_data(config.data, config.data_root, config.download)
     model.network_graph(config, len(splits.classes))
     if config.init:
         checkpoint.load(config.init)
-    per_process = len(splits.train) // (p.nproc * p.nnodes)
-    if per_process < config.batch_size:
-        raise UsageError(f"the training set has {len(splits.train)} images: fewer than one "
-                         f"batch of {config.batch_size} per process ({p.nproc * p.nnodes} "
-                         "processes); lower --batch-size")
+    data.steps_per_epoch(len(splits.train), config.batch_size, p.nproc * p.nnodes)
 
 
-def prepare_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool) -> None:
-    """Check that a new run will not overwrite an old one (without --force), or that a
-    resumed run asks for what the saved one did; then save the resolved config."""
+def prepare_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool,
+                    first_node: bool = True) -> None:
+    """Save the resolved config, which the workers read, after checking (on the first node)
+    that a new run will not overwrite an old one or that a resumed run asks for what the
+    saved one did. Other nodes only save it: on a shared file system the first node's run
+    directory is theirs too, and they must not find it "already holding a run"."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: exists and is not a directory")
+    if first_node:
+        _check_run_dir(out, config, resume=resume, force=force)
+    out.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(as_dict(config), sort_keys=False)
+    write_atomically(out / CONFIG, lambda tmp: Path(tmp).write_text(text))
+
+
+def _check_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool) -> None:
     if resume:
         if not (out / CHECKPOINT).is_file():
             raise UsageError(f"--resume: {out} holds no checkpoint ({out / CHECKPOINT} is "
@@ -98,21 +106,24 @@ def prepare_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool
         for name in RUN_FILES:
             (out / name).unlink(missing_ok=True)
         shutil.rmtree(out / "tensorboard", ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(as_dict(config), sort_keys=False)
-    write_atomically(out / CONFIG, lambda tmp: Path(tmp).write_text(text))
 
 
 def read_config(run_dir: Path) -> TrainConfig:
     return TrainConfig(**yaml.safe_load((run_dir / CONFIG).read_text()))
 
 
-def run_in_process(config: TrainConfig, run_dir: Path, device: str, *, resume: bool,
-                   progress: bool) -> int:
+def trainer_here(config: TrainConfig, run_dir: Path, device: str, *, progress: bool):
+    """The loop of a run in this process. Building it opens the data, elaborates the spec and
+    reads --init, so it checks what validate() checks, and writes nothing."""
     from incdsl.train.distributed import start
-    from incdsl.train.loop import Stopped, Trainer
+    from incdsl.train.loop import Trainer
 
-    trainer = Trainer(config, run_dir, start(device), progress=progress)
+    return Trainer(config, run_dir, start(device), progress=progress)
+
+
+def run_in_process(trainer, *, resume: bool) -> int:
+    from incdsl.train.loop import Stopped
+
     try:
         trainer.run(resume=resume)
     except Stopped as stop:

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from incdsl.errors import IncdslError, UsageError
+from incdsl.errors import IncdslError
 from incdsl.train import checkpoint, data, model, recipe
 from incdsl.train.config import TrainConfig, as_dict
 from incdsl.train.distributed import Context, any_, sum_
@@ -76,10 +76,8 @@ class Trainer:
         shard = list(range(ctx.rank, len(self.val_set), ctx.world))  # no padding: exact counts
         self.val_loader = data.loader(self.val_set, shard, c.batch_size, workers, pin,
                                       train=False)
-        self.steps_per_epoch = len(self.sampler) // c.batch_size
-        if self.steps_per_epoch == 0:
-            raise UsageError(f"the training set has {len(self.train_set)} images, fewer than "
-                             f"one batch ({c.batch_size} x {ctx.world} processes)")
+        self.steps_per_epoch = data.steps_per_epoch(len(self.train_set), c.batch_size,
+                                                    ctx.world)
 
     def _make_model(self) -> None:
         """`net` is the network itself (what is saved and averaged); `model` is what the

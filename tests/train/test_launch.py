@@ -67,3 +67,16 @@ def test_two_gpus_with_sync_bn(tmp_path):
     out, err = process.communicate(timeout=600)
     assert process.returncode == 0, err
     assert "x 2 process(es) on cuda" in out
+
+
+def test_other_nodes_share_the_first_nodes_run_directory(tmp_path):
+    from incdsl.train.config import TrainConfig
+
+    out, config = tmp_path / "run", TrainConfig(epochs=3)
+    launch.prepare_run_dir(out, config, resume=False, force=False)  # node 0
+    (out / "metrics.jsonl").write_text("{}\n")  # node 0's run has begun
+    launch.prepare_run_dir(out, config, resume=False, force=False, first_node=False)
+    assert (out / "metrics.jsonl").exists()  # node 1 neither refused nor cleared it
+    assert launch.read_config(out) == config
+    with pytest.raises(UsageError, match="already holds a run"):
+        launch.prepare_run_dir(out, config, resume=False, force=False)  # node 0 again
