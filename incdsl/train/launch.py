@@ -18,9 +18,10 @@ from incdsl.errors import UsageError
 from incdsl.fileio import write_atomically
 from incdsl.train.config import TrainConfig, as_dict, differences
 from incdsl.train.loop import CHECKPOINT
+from incdsl.train.metrics import METRICS, TENSORBOARD
 
 CONFIG = "config.yaml"
-RUN_FILES = (CHECKPOINT, CONFIG, "metrics.jsonl", "curves.png")
+RUN_FILES = (CHECKPOINT, CONFIG, METRICS, "curves.png")
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _check_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool)
                              "--force starts over in it, or choose another --out")
         for name in RUN_FILES:
             (out / name).unlink(missing_ok=True)
-        shutil.rmtree(out / "tensorboard", ignore_errors=True)
+        shutil.rmtree(out / TENSORBOARD, ignore_errors=True)
 
 
 def read_config(run_dir: Path) -> TrainConfig:

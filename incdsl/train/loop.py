@@ -19,7 +19,7 @@ from incdsl.errors import IncdslError
 from incdsl.train import checkpoint, data, model, recipe
 from incdsl.train.config import TrainConfig, as_dict
 from incdsl.train.distributed import Context, any_, sum_
-from incdsl.train.metrics import Recorder, correct_top
+from incdsl.train.metrics import Recorder
 from incdsl.train.syncbn import convert_sync_batchnorm
 
 CHECKPOINT = "checkpoint.pt"
@@ -298,6 +298,13 @@ class Trainer:
             self.log(f"--init: {note}")
         if resume:
             self.log(f"resuming at epoch {self.epoch + 1}, step {self.step}")
+
+
+def correct_top(logits: torch.Tensor, labels: torch.Tensor, ks=(1, 5)) -> torch.Tensor:
+    """How many of the batch have their label among the top-k logits, for each k."""
+    top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
+    hits = top == labels[:, None]
+    return torch.stack([hits[:, :k].any(dim=1).sum() for k in ks])
 
 
 @torch.no_grad()

@@ -7,14 +7,8 @@ import json
 import time
 from pathlib import Path
 
-import torch
-
-
-def correct_top(logits: torch.Tensor, labels: torch.Tensor, ks=(1, 5)) -> torch.Tensor:
-    """How many of the batch have their label among the top-k logits, for each k."""
-    top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
-    hits = top == labels[:, None]
-    return torch.stack([hits[:, :k].any(dim=1).sum() for k in ks])
+METRICS = "metrics.jsonl"
+TENSORBOARD = "tensorboard"  # the folder of event files
 
 
 class Recorder:
@@ -23,7 +17,7 @@ class Recorder:
     "weights": "model" | "ema", "loss", "top1", "top5", "time"}` after each epoch."""
 
     def __init__(self, run_dir: Path):
-        path = run_dir / "metrics.jsonl"
+        path = run_dir / METRICS
         # A run killed mid-line and then resumed must not glue its next row onto the torn one.
         torn = path.exists() and path.stat().st_size > 0 and _last_byte(path) != b"\n"
         self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115
@@ -34,7 +28,7 @@ class Recorder:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:  # tensorboard is optional
             return
-        self.board = SummaryWriter(str(run_dir / "tensorboard"))
+        self.board = SummaryWriter(str(run_dir / TENSORBOARD))
 
     def write(self, kind: str, **values) -> None:
         row = {"kind": kind, **values, "time": round(time.time(), 3)}

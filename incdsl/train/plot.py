@@ -13,8 +13,8 @@ from pathlib import Path
 
 from incdsl.errors import UsageError
 from incdsl.fileio import write_atomically
+from incdsl.train.metrics import METRICS
 
-METRICS = "metrics.jsonl"
 FORMATS = ("png", "svg", "pdf")
 
 _NUMBER = (int, float)
