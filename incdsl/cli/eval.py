@@ -66,9 +66,8 @@ def run(args) -> int:
         args.device == "auto" and torch.cuda.is_available()) else "cpu")
     net.to(device)
     ctx = Context(0, 1, 0, device)
-    val = data.Distorted(splits.val, data.eval_transform(model.input_size(g)), 0)
-    loader = data.loader(val, range(len(val)), args.batch_size, data.default_workers(splits),
-                         device.type == "cuda", train=False)
+    loader = data.held_out(splits, model.input_size(g), args.batch_size,
+                           data.default_workers(splits), device.type == "cuda")
     result = evaluate(net, loader, ctx, torch.nn.CrossEntropyLoss())
     result = {"checkpoint": str(args.checkpoint), "weights": weights, "data": splits.name,
               **result}

@@ -262,6 +262,15 @@ def loader(dataset: Dataset, sampler: Sampler, batch_size: int, workers: int,
                       prefetch_factor=4 if workers > 0 else None)
 
 
+def held_out(splits: Splits, size: tuple[int, int], batch_size: int, workers: int,
+             pin_memory: bool, rank: int = 0, world: int = 1) -> DataLoader:
+    """The held-out split, central crops, this process's share: every `world`-th image from
+    `rank` on, with no padding, so that summed counts over processes are exact."""
+    val = Distorted(splits.val, eval_transform(size), seed=0)  # no randomness to seed
+    shard = range(rank, len(val), world)
+    return loader(val, shard, batch_size, workers, pin_memory, train=False)
+
+
 def steps_per_epoch(images: int, batch_size: int, processes: int) -> int:
     """Full batches per process in an epoch: each process gets images // processes of them
     (DistributedSampler with drop_last) and the last partial batch is dropped."""

@@ -66,16 +66,14 @@ class Trainer:
         if augment == "auto":
             augment = "light" if splits.name == "digits" else "inception"
         self.train_set = data.Distorted(splits.train, data.train_transform(size, augment), c.seed)
-        self.val_set = data.Distorted(splits.val, data.eval_transform(size), c.seed)
         workers = data.default_workers(splits) if c.workers < 0 else c.workers
         pin = ctx.device.type == "cuda"
         self.sampler = data.EpochSampler(len(self.train_set), shuffle=True, seed=c.seed,
                                          rank=ctx.rank, world=ctx.world)
         self.train_loader = data.loader(self.train_set, self.sampler, c.batch_size, workers, pin,
                                         train=True)
-        shard = list(range(ctx.rank, len(self.val_set), ctx.world))  # no padding: exact counts
-        self.val_loader = data.loader(self.val_set, shard, c.batch_size, workers, pin,
-                                      train=False)
+        self.val_loader = data.held_out(splits, size, c.batch_size, workers, pin, ctx.rank,
+                                        ctx.world)
         self.steps_per_epoch = data.steps_per_epoch(len(self.train_set), c.batch_size,
                                                     ctx.world)
 
@@ -289,7 +287,7 @@ class Trainer:
         params = f"{total:,} parameters" + (f", {trained:,} trained" if trained < total else "")
         shape = "x".join(map(str, g.nodes[g.graph["input"]]["shape"]))
         self.log(f"{g.graph['name']} ({params}), input {shape}, on {self.splits.name}: "
-                 f"{len(self.train_set)} training / {len(self.val_set)} held-out images, "
+                 f"{len(self.train_set)} training / {len(self.splits.val)} held-out images, "
                  f"{len(self.splits.classes)} classes")
         self.log(f"batch {c.batch_size} x {ctx.world} process(es) on {ctx.device.type}, "
                  f"{c.epochs} epochs of {self.steps_per_epoch} steps, {c.optimizer} lr {c.lr} "
