@@ -53,11 +53,10 @@ def _load_init(model: nn.Module, g: nx.DiGraph, config: TrainConfig) -> list[str
     data = checkpoint.load(config.init)
     theirs = data.get("ema") or data["model"]
     ours = model.state_dict()
-    excluded = tuple(config.exclude)
-    heads = tuple(head_modules(g))
+    heads = head_modules(g)
     loaded, notes = {}, []
     for key, tensor in ours.items():
-        if excluded and key.startswith(excluded):
+        if under(key, config.exclude):
             notes.append(f"{key}: excluded")
             continue
         if key not in theirs:
@@ -65,7 +64,7 @@ def _load_init(model: nn.Module, g: nx.DiGraph, config: TrainConfig) -> list[str
                              "another network; nothing was loaded (--exclude MODULE starts a "
                              "module fresh)")
         if theirs[key].shape != tensor.shape:
-            if key.startswith(heads):
+            if under(key, heads):
                 notes.append(f"{key}: new classifier {tuple(tensor.shape)}")
                 continue
             raise UsageError(f"--init {config.init}: '{key}' is {tuple(theirs[key].shape)} "
@@ -81,14 +80,19 @@ def _freeze(model: nn.Module, trainable: list[str]) -> None:
     if not trainable:
         return
     names = [n for n, _ in model.named_parameters()]
-    prefixes = tuple(trainable)
-    for prefix in prefixes:
-        if not any(n == prefix or n.startswith(prefix + ".") for n in names):
+    for prefix in trainable:
+        if not any(under(n, [prefix]) for n in names):
             modules = [m for m, _ in model.named_modules() if m]
             hint = "".join(f"; {n}" for n in did_you_mean(prefix, modules))
             raise UsageError(f"--trainable {prefix}: no parameters under that module{hint}")
     for name, p in model.named_parameters():
-        p.requires_grad_(any(name == t or name.startswith(t + ".") for t in prefixes))
+        p.requires_grad_(under(name, trainable))
+
+
+def under(name: str, modules) -> bool:
+    """Whether a parameter or tensor name lies under one of these module paths (`fc` holds
+    `fc.weight`, not `fc2.weight`)."""
+    return any(name == m or name.startswith(m + ".") for m in modules)
 
 
 def parameter_count(model: nn.Module, trainable_only: bool = False) -> int:

@@ -67,3 +67,10 @@ def test_init_from_weights_imported_from_a_reference(cli, image_folder, tmp_path
                          "--init", imported, "--out", tmp_path / "r")
     assert code == 0, err
     assert "--init: fc.weight: new classifier (2, 192)" in out
+
+
+def test_module_paths_match_whole_names():
+    from incdsl.train.model import under
+
+    assert under("fc.weight", ["fc"]) and under("block8.0.conv.weight", ["block8"])
+    assert not under("fc2.weight", ["fc"]) and not under("block8_last.bn.bias", ["block8"])
