@@ -77,8 +77,7 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> Non
 
 def load_graph(args, spec=None):
     """The shaped graph for a command's SPEC, --set and --network."""
-    from incdsl.elaborate import spec_graph
-    from incdsl.elaborate.elaborate import parse_overrides
+    from incdsl.elaborate import parse_overrides, spec_graph
 
     return spec_graph(spec or args.spec, args.network, parse_overrides(args.overrides))
 

@@ -31,7 +31,7 @@ def run(args) -> int:
     import torch
 
     import incdsl
-    from incdsl.elaborate.elaborate import parse_overrides
+    from incdsl.elaborate import parse_overrides
     from incdsl.errors import UsageError
     from incdsl.train import checkpoint, data, model
     from incdsl.train.config import TrainConfig

@@ -98,7 +98,7 @@ def add_parser(sub) -> None:
 
 def config_of(args):
     """The resolved TrainConfig: preset < --config file < flags."""
-    from incdsl.elaborate.elaborate import parse_overrides
+    from incdsl.elaborate import parse_overrides
     from incdsl.train.config import load_file, resolve
 
     file_settings = load_file(args.config) if args.config else {}

@@ -20,6 +20,7 @@ from incdsl.draw import style
 from incdsl.draw.labels import label, shape_text
 from incdsl.errors import UsageError, did_you_mean
 from incdsl.ir.graph import main_path_nodes
+from incdsl.ops import OPS
 
 VIEWS = ("network", "block", "full")
 
@@ -66,7 +67,7 @@ def _value(v) -> str:
 def _input_box(g: nx.DiGraph) -> _Box:
     node = g.graph["input"]
     text = f"Input ({shape_text(g.nodes[node]['shape'])})"
-    return _Box(_dot_id(node), text, style.for_op("input"), node, members=[node])
+    return _Box(_dot_id(node), text, style.for_op(g.nodes[node]["op"]), node, members=[node])
 
 
 def _aux_nodes(g: nx.DiGraph) -> dict[str, set[str]]:
@@ -225,10 +226,11 @@ def block_view(g: nx.DiGraph, block: str) -> graphviz.Digraph:
                 sources.append(src)
     boxes = []
     for src in sources:
-        where = "Input" if g.nodes[src]["op"] == "input" else "Previous layer"
+        where = "Input" if src == g.graph["input"] else "Previous layer"
         text = f"{where}\n{shape_text(g.nodes[src]['shape'])}"
-        boxes.append(_Box("in_" + _dot_id(src), text, style.for_op("input"), src, members=[src]))
-    relu_after: list[tuple[str, str]] = []
+        boxes.append(_Box("in_" + _dot_id(src), text, style.for_op(g.nodes[g.graph["input"]]["op"]),
+                          src, members=[src]))
+    after: list[tuple[str, str, str]] = []  # (box, its activation's box, the label)
     for n in members:
         data = g.nodes[n]
         nested = data["blocks"][depth + 1] if len(data["blocks"]) > depth + 1 else None
@@ -242,16 +244,17 @@ def block_view(g: nx.DiGraph, block: str) -> graphviz.Digraph:
             continue
         boxes.append(_Box(_dot_id(n), label(data["op"], data["attrs"]),
                           style.for_op(data["op"]), n, members=[n]))
-        if data["op"] == "add" and data["attrs"]["relu"]:
-            relu_after.append((_dot_id(n), _dot_id(n) + "_relu"))
+        activation = OPS[data.op].activation(data.attrs)
+        if activation is not None:
+            after.append((_dot_id(n), _dot_id(n) + "_act", activation))
     _emit(dot, g, boxes, shapes_on_edges=False)
     _align_branch_heads(dot, g, boxes)
     # The ReLU after a residual add is part of the add in the IR; the paper draws it.
-    for add, relu in relu_after:
-        dot.node(relu, "Relu activation", **style.for_op("relu"))
-        dot.edge(add, relu)
+    for box, act, text in after:
+        dot.node(act, text, **style.ACTIVATION)
+        dot.edge(box, act)
     last = members[-1]
-    top = relu_after[-1][1] if relu_after and relu_after[-1][0] == _dot_id(last) else \
+    top = after[-1][1] if after and after[-1][0] == _dot_id(last) else \
         {m: b for b in boxes for m in b.members}[last].id
     dot.node("out", f"Output\n{shape_text(g.nodes[last]['shape'])}", shape="plaintext",
              style="", fillcolor="white")
@@ -281,10 +284,11 @@ def full_view(g: nx.DiGraph, depth: int | None = None) -> graphviz.Digraph:
             box.last = node
             continue
         text = label(data["op"], data["attrs"])
-        if data["op"] == "input":
+        activation = OPS[data.op].activation(data.attrs)
+        if node == g.graph["input"]:
             text = f"Input ({shape_text(data['shape'])})"
-        elif data["op"] == "add" and data["attrs"]["relu"]:
-            text += "\n+ ReLU"
+        elif activation is not None:
+            text += f"\n+ {activation}"
         boxes.append(_Box(_dot_id(node), text, style.for_op(data["op"]), node, tuple(blocks),
                           [node]))
     _emit(dot, g, boxes, shapes_on_edges=True, clusters=True)

@@ -1,53 +1,42 @@
 """Syntax tree -> graph IR. Blocks are instantiated with their arguments, repeats unrolled,
-defaults applied, and every node's shape, parameter count and MACs computed as it is made.
+defaults applied, and every node's typed attributes, shape, parameter count and MACs computed
+as it is made, by its op (`incdsl.ops`).
 
 The walk carries the current tensor (a node id) through each body: a layer consumes it and
-makes a new one; `concat` runs each branch from the same input; `residual` runs its body and
-adds the result back to the trunk; `aux` taps the current tensor for an extra output.
+makes a new one; a statement with a body (`concat:`, `residual:`, `aux NAME:`) walks its body
+through `_Here`, the little interface statements see. What each line refers to was decided by
+`resolve`; this module only evaluates.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import networkx as nx
-
-from incdsl.elaborate.expr import Value, describe, evaluate, names_in
-from incdsl.elaborate.naming import Scope, count_kinds, kind_of
-from incdsl.elaborate.ops import (
-    COMPOUNDS,
-    DEFAULTS_STMT,
-    OPS,
-    OpSpec,
-    bind,
-    check_float,
-    check_int,
-    check_pair,
-    padding_for,
-    source_text,
-    symbolic,
-)
+from incdsl.elaborate.bind import Bound, Literal
+from incdsl.elaborate.expr import evaluate, to_ir
+from incdsl.elaborate.naming import DEFAULTS, Scope, count_kinds, kind_of
+from incdsl.elaborate.resolve import IMPLICIT_PARAMS, BlockLine, OpLine, Resolution, resolve
 from incdsl.errors import ErrorSink, SpecError, UsageError, did_you_mean
-from incdsl.ir.graph import BlockInstance, add_node, new_graph
-from incdsl.ir.shapes import MAX_CHANNELS, MAX_SPATIAL, ShapeError, infer
+from incdsl.ir import expr as ir
+from incdsl.ir.graph import BlockInstance, Container, Graph, Node, add_node, new_graph
+from incdsl.ops import OPS, Op
+from incdsl.ops.args import Args, Value, check_int, describe
+from incdsl.ops.base import Context, ShapeError, Signature
 from incdsl.syntax import ast
-from incdsl.syntax.parser import parse_expression
 from incdsl.syntax.program import Program
 
 MAX_REPEAT = 10_000
 MAX_NODES = 50_000
-
-# Every network has these, declared or not: TF-Slim's depth_multiplier and min_depth.
-IMPLICIT_PARAMS: dict[str, Value] = {"width": 1.0, "min_depth": 16}
+MAX_NESTING = 64
 
 
 @dataclass(frozen=True)
 class Ctx:
-    env: dict  # names an expression may read
+    env: dict  # name -> value, for the expressions of the body being walked
+    symbols: dict  # name -> what it stands for in the IR (a parameter, a tensor's channels)
     defaults: dict  # op name -> {slot: value} from `defaults` lines
     stack: tuple[str, ...] = ()  # names of the blocks being instantiated
     instances: tuple[str, ...] = ()  # their instance paths
-    in_residual: bool = False
     trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
 
 
@@ -67,33 +56,12 @@ def select_network(program: Program, network: str | None = None) -> ast.Definiti
                      + (f"; {hint[0]}" if hint else "") + f" (networks: {', '.join(names)})")
 
 
-def parse_overrides(pairs) -> dict[str, Value]:
-    """`["classes=5", "width=0.5"]` -> {"classes": 5, "width": 0.5}, values parsed as spec
-    expressions (constants only: a spec is data, so is the command line)."""
-    out: dict[str, Value] = {}
-    for pair in pairs or ():
-        if isinstance(pair, tuple):
-            key, value = pair
-        else:
-            if "=" not in pair:
-                raise UsageError(f"--set {pair}: expected NAME=VALUE, like --set classes=5")
-            key, text = (s.strip() for s in pair.split("=", 1))
-            try:
-                value = evaluate(parse_expression(text, f"--set {key}"), {})
-            except SpecError as e:
-                hints = "".join(f"; {n}" for n in e.diagnostics[0].notes)
-                raise UsageError(f"--set {pair}: {e.message}{hints}") from None
-        if not key.isidentifier():
-            raise UsageError(f"--set {key}: not a parameter name")
-        out[key] = value
-    return out
-
-
 def elaborate(program: Program, network: str | None = None,
-              overrides: dict[str, Value] | None = None) -> nx.DiGraph:
+              overrides: dict[str, Value] | None = None,
+              resolution: Resolution | None = None) -> Graph:
     """Build the shaped graph of one network of a loaded program."""
     definition = select_network(program, network)
-    elaborator = _Elaborator(program, definition)
+    elaborator = _Elaborator(resolution or resolve(program), definition)
     try:
         return elaborator.run(overrides or {})
     except _Abandon:
@@ -106,9 +74,9 @@ class _Abandon(Exception):
 
 
 class _Elaborator:
-    def __init__(self, program: Program, definition: ast.Definition):
-        self.program = program
-        self.blocks = program.blocks
+    def __init__(self, resolution: Resolution, definition: ast.Definition):
+        self.resolution = resolution
+        self.blocks = resolution.program.blocks
         self.definition = definition
         self.g = new_graph(definition.name, definition.loc.source.path)
         # Errors are collected per statement so that one run reports several. After a shape
@@ -118,25 +86,23 @@ class _Elaborator:
 
     # ---- network ---------------------------------------------------------------------------
 
-    def run(self, overrides: dict[str, Value]) -> nx.DiGraph:
+    def run(self, overrides: dict[str, Value]) -> Graph:
         d = self.definition
         env = self._network_env(overrides)
         self.g.graph["params"] = dict(env)
-        self.width, self.min_depth = env["width"], env["min_depth"]
-        if isinstance(self.width, bool) or not isinstance(self.width, (int, float)) \
-                or not 0 < self.width <= 64:
-            raise UsageError(f"width must be a number in (0, 64], got {describe(self.width)}")
-        if isinstance(self.min_depth, bool) or not isinstance(self.min_depth, int) \
-                or self.min_depth < 1:
-            raise UsageError(f"min_depth must be a positive integer, got "
-                             f"{describe(self.min_depth)}")
+        width, min_depth = env["width"], env["min_depth"]
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 64:
+            raise UsageError(f"width must be a number in (0, 64], got {describe(width)}")
+        if isinstance(min_depth, bool) or not isinstance(min_depth, int) or min_depth < 1:
+            raise UsageError(f"min_depth must be a positive integer, got {describe(min_depth)}")
+        self.cx = Context(width, min_depth)
         scope = Scope("", "", count_kinds(d.body, self.blocks))
-        out = self._body(d.body, None, Ctx(env, {}), scope)
+        ctx = Ctx(env, {name: ir.Param(name) for name in env}, {})
+        out = self._body(d.body, None, ctx, scope)
         self.errors.raise_if_any()
         if out is None:
             raise SpecError.at(d.name_loc, f"network {d.name} has no layers")
-        outputs = self.g.graph["outputs"]
-        self.g.graph["outputs"] = {"logits": out, **outputs}
+        self.g.graph["outputs"] = {"logits": out, **self.g.graph["outputs"]}
         return self.g
 
     def _network_env(self, overrides: dict[str, Value]) -> dict:
@@ -151,8 +117,6 @@ class _Elaborator:
                                  + f" (parameters: {', '.join(known)})")
         env: dict = {}
         for p in d.params:
-            if p.name in env:
-                raise SpecError.at(p.loc, f"parameter '{p.name}' is declared twice")
             if p.name in overrides:
                 env[p.name] = overrides[p.name]
             elif p.default is not None:
@@ -168,7 +132,7 @@ class _Elaborator:
     def _body(self, body, cur: str | None, ctx: Ctx, scope: Scope) -> str | None:
         for stmt in body:
             try:
-                if isinstance(stmt, ast.Layer) and stmt.name == DEFAULTS_STMT:
+                if isinstance(stmt, ast.Layer) and stmt.name == DEFAULTS:
                     ctx = self._defaults(stmt, ctx)
                 else:
                     cur = self._stmt(stmt, cur, ctx, scope)
@@ -187,7 +151,8 @@ class _Elaborator:
             e = e.with_note(note)
         self.errors.add(e)
 
-    def _stmt(self, stmt: ast.Stmt, cur, ctx: Ctx, scope: Scope, kind: str | None = None):
+    def _stmt(self, stmt: ast.Stmt, cur, ctx: Ctx, scope: Scope, kind: str | None = None,
+              first: int | None = None):
         if isinstance(stmt, ast.Chain):
             for layer in stmt.layers:
                 cur = self._stmt(layer, cur, ctx, scope)
@@ -197,269 +162,178 @@ class _Elaborator:
             if not isinstance(cond, bool):
                 raise SpecError.at(stmt.cond.loc, f"'if' needs true or false, got {describe(cond)}")
             return self._body(stmt.then if cond else stmt.orelse, cur, ctx, scope)
+        line = self.resolution[stmt]
         if isinstance(stmt, ast.Compound):
-            return self._compound(stmt, cur, ctx, scope)
-        assert isinstance(stmt, ast.Layer)
-        if stmt.name == "input":
-            return self._input(stmt, cur, ctx, scope)
-        if stmt.name == DEFAULTS_STMT:
-            raise SpecError.at(stmt.loc, "defaults must stand on a line of their own")
-        if cur is None:
-            raise SpecError.at(stmt.loc, "a network starts with its input, like `input 3x299x299`")
-        if stmt.name in OPS:
-            return self._repeated(stmt, cur, ctx, scope, kind, self._op)
-        if stmt.name in self.blocks:
-            return self._repeated(stmt, cur, ctx, scope, kind, self._instance)
-        if stmt.name in COMPOUNDS:
-            raise SpecError.at(stmt.name_loc, f"'{stmt.name}' needs an indented body: "
-                               f"`{stmt.name}:`")
-        raise SpecError.at(stmt.name_loc, f"unknown layer or block '{stmt.name}'",
-                           *did_you_mean(stmt.name, [*OPS, *self.blocks, *COMPOUNDS]))
+            args = self._args(stmt.name, line.statement.signature, line.args, ctx, stmt)
+            return line.statement.elaborate(stmt, args, cur, _Here(self, ctx, scope))
+        if isinstance(line, OpLine) and not line.op.takes_input:
+            return self._source(line.op, stmt, ctx, scope)
+        assert isinstance(line, OpLine | BlockLine)
+        make = self._layer if isinstance(line, OpLine) else self._instance
+        return self._repeated(stmt, cur, ctx, scope, kind, first, make)
 
-    def _repeated(self, layer: ast.Layer, cur, ctx: Ctx, scope: Scope, kind, make):
-        name = scope.name(kind or kind_of(layer, self.blocks), layer.alias, layer.loc)
+    def _repeated(self, layer: ast.Layer, cur, ctx: Ctx, scope: Scope, kind, first, make):
+        name = scope.name(kind or kind_of(layer, self.blocks), layer.alias, layer.loc, first)
         if layer.repeat is None:
             return make(layer, cur, ctx, scope, name, None)
-        count = evaluate(layer.repeat, ctx.env)
-        count = check_int(count, layer, "the repeat count", lo=0, hi=MAX_REPEAT)
+        count = check_int(evaluate(layer.repeat, ctx.env), layer.loc, "the repeat count",
+                          lo=0, hi=MAX_REPEAT)
         for index in range(count):
             cur = make(layer, cur, ctx, scope, name, (index, count))
         return cur
 
     # ---- layers ----------------------------------------------------------------------------
 
-    def _input(self, stmt: ast.Layer, cur, ctx: Ctx, scope: Scope) -> str:
-        if cur is not None or ctx.stack:
-            raise SpecError.at(stmt.loc, "input may only be the first line of a network")
-        bound = bind(OPS["input"], stmt.args, ctx.env, stmt)
-        value, arg = bound["shape"]
-        if "height" in bound or "width" in bound:  # input(3, size, size)
-            value = (value, bound.get("height", (None,))[0], bound.get("width", (None,))[0])
-        if not isinstance(value, tuple) or len(value) != 3:
-            raise SpecError.at(arg.loc, f"input needs a shape C x H x W, like 3x299x299, got "
-                               f"{describe(value)}")
-        shape = (check_int(value[0], arg, "input channels", 1, MAX_CHANNELS),
-                 check_int(value[1], arg, "input height", 1, MAX_SPATIAL),
-                 check_int(value[2], arg, "input width", 1, MAX_SPATIAL))
-        name = scope.name("input", stmt.alias, stmt.loc)
-        node = self._add(scope, name, "input", {"shape": shape}, [], stmt, ctx, module=None)
+    def _args(self, name: str, sig: Signature, bound: Bound, ctx: Ctx, where: ast.Stmt,
+              defaults: dict | None = None) -> Args:
+        """A line's slots evaluated, over the op's defaults and those of `defaults` lines."""
+        bound.check(name, sig, where.loc)
+        values = {**sig.defaults, **sig.flags, **(defaults or {})}
+        locs, exprs = {}, {}
+        for slot, arg in bound.slots.items():
+            if isinstance(arg.value, Literal):
+                values[slot] = arg.value.value
+            else:
+                values[slot] = evaluate(arg.value, ctx.env)
+                if not isinstance(arg.value, (ast.Number, ast.Dims, ast.String)):
+                    exprs[slot] = to_ir(arg.value, ctx.symbols)
+            locs[slot] = arg.loc
+        return Args(values, where.loc, locs, exprs)
+
+    def _source(self, op: Op, stmt: ast.Layer, ctx: Ctx, scope: Scope) -> str:
+        """The network's input: a node that reads no other."""
+        args = self._args(op.name, op.signature, self.resolution[stmt].args, ctx, stmt)
+        attrs, _ = op.make(args, [], self.cx)
+        name = scope.name(op.kind, stmt.alias, stmt.loc)
+        node = self._add(scope, name, op, attrs, [], stmt, ctx, module=None)
         self.g.graph["input"] = node
         return node
 
-    def _op(self, layer: ast.Layer, cur, ctx: Ctx, scope: Scope, name: str, repeat) -> str:
-        spec = OPS[layer.name]
-        bound = bind(spec, layer.args, ctx.env, layer)
-        values = {**spec.defaults, **ctx.defaults.get(spec.name, {}),
-                  **{k: v for k, (v, _) in bound.items()}}
-        op, attrs = self._lower(spec, values, bound, layer, ctx, self.g.nodes[cur]["shape"])
+    def _layer(self, layer: ast.Layer, cur, ctx: Ctx, scope: Scope, name: str, repeat) -> str:
+        line = self.resolution[layer]
+        op = line.op
+        args = self._args(op.name, op.signature, line.args, ctx, layer,
+                          ctx.defaults.get(op.name))
+        attrs, exprs = op.make(args, [self.g.nodes[cur]["shape"]], self.cx)
         if repeat is not None:
             name = f"{name}[{repeat[0]}]"
-        module = None if op in ("relu", "flatten") else scope.module_path(name).replace("[", ".") \
-            .replace("]", "")
-        rename = {"out": "out_channels" if op == "conv" else "out_features"}
-        return self._add(scope, name, op, attrs, [cur], layer, ctx, module=module,
-                         exprs=symbolic(bound, rename))
-
-    def _lower(self, spec: OpSpec, values: dict, bound: dict, layer: ast.Layer, ctx: Ctx,
-               in_shape: tuple) -> tuple[str, dict]:
-        def at(slot):  # the argument to blame for a bad value
-            return bound[slot][1] if slot in bound else layer
-
-        name = spec.name
-        if name == "conv":
-            out = check_int(values["out"], at("out"), "output channels")
-            arg = bound["out"][1]
-            reads_trunk = isinstance(arg, ast.Positional | ast.Keyword) and ctx.in_residual \
-                and "trunk" in names_in(arg.value)
-            if self.width != 1 and not reads_trunk:
-                out = max(int(out * self.width), self.min_depth)
-            kernel = check_pair(values["kernel"], at("kernel"), "kernel size")
-            attrs = {
-                "in_channels": in_shape[0], "out_channels": out, "kernel": kernel,
-                "stride": check_pair(values["stride"], at("stride"), "stride"),
-                "padding": padding_for(values["padding"], kernel, bound.get("padding", (0, None))[1],
-                                    layer),
-                "bias": values["bias"], "bn": values["bn"], "relu": values["relu"],
-                "eps": check_float(values["eps"], at("eps"), "eps", 0.0, 1.0),
-                "momentum": check_float(values["momentum"], at("momentum"), "momentum", 0.0, 1.0),
-                "init_std": self._std(values, at),
-            }
-            return "conv", attrs
-        if name in ("maxpool", "avgpool"):
-            kernel = check_pair(values["kernel"], at("kernel"), "pool size")
-            attrs = {"kernel": kernel, "stride": check_pair(values["stride"], at("stride"), "stride"),
-                         "padding": padding_for(values["padding"], kernel,
-                                             bound.get("padding", (0, None))[1], layer)}
-            if name == "avgpool":
-                attrs["count_include_pad"] = values["count_include_pad"]
-            return name, attrs
-        if name == "global":
-            return f"global_{values['mode']}pool", {}
-        if name == "dropout":
-            return "dropout", {"p": check_float(values["p"], at("p"), "dropout probability",
-                                                0.0, 0.999)}
-        if name == "linear":
-            out = check_int(values["out"], at("out"), "output features")
-            return "linear", {"in_features": in_shape[0], "out_features": out,
-                                  "bias": values["bias"], "init_std": self._std(values, at)}
-        return spec.op, {}
-
-    @staticmethod
-    def _std(values, at):
-        std = values.get("init_std")
-        return None if std is None else check_float(std, at("init_std"), "init_std", 0.0, 10.0)
+        module = scope.module_path(name).replace("[", ".").replace("]", "") \
+            if op.has_module else None
+        return self._add(scope, name, op, attrs, [cur], layer, ctx, module=module, exprs=exprs)
 
     def _defaults(self, stmt: ast.Layer, ctx: Ctx) -> Ctx:
-        first = stmt.args[0] if stmt.args else None
-        if not (isinstance(first, ast.Positional) and isinstance(first.value, ast.Name)):
-            raise SpecError.at(stmt.loc, "defaults needs a layer name, like "
-                               "`defaults conv eps=0.001 no bias`")
-        op = first.value.id
-        if op not in OPS or op == "input":
-            raise SpecError.at(first.loc, f"no layer '{op}' to set defaults for",
-                               *did_you_mean(op, [o for o in OPS if o != "input"]))
-        bound = bind(OPS[op], stmt.args[1:], ctx.env, stmt, partial=True)
-        merged = {**ctx.defaults.get(op, {}), **{k: v for k, (v, _) in bound.items()}}
-        return replace(ctx, defaults={**ctx.defaults, op: merged})
+        line = self.resolution[stmt]
+        args = self._args(line.op.name, Signature(), line.args, ctx, stmt)
+        merged = {**ctx.defaults.get(line.op.name, {}), **args.values}
+        return replace(ctx, defaults={**ctx.defaults, line.op.name: merged})
 
     # ---- blocks ----------------------------------------------------------------------------
 
     def _instance(self, layer: ast.Layer, cur, ctx: Ctx, scope: Scope, name: str, repeat):
-        d = self.blocks[layer.name]
-        if d.name in ctx.stack:
-            chain = " -> ".join([*ctx.stack[ctx.stack.index(d.name):], d.name])
-            raise SpecError.at(layer.name_loc, f"block '{d.name}' uses itself ({chain})")
-        if len(ctx.stack) > 64:
-            raise SpecError.at(layer.loc, "blocks are nested more than 64 deep")
+        d = self.resolution[layer].block
+        if len(ctx.stack) > MAX_NESTING:
+            raise SpecError.at(layer.loc, f"blocks are nested more than {MAX_NESTING} deep")
         args, arg_exprs = self._block_args(d, layer, ctx)
         child = scope.child(name, count_kinds(d.body, self.blocks),
                             None if repeat is None else repeat[0])
         self.g.graph["blocks"][child.path] = BlockInstance(
             child.path, child.module, d.name, dict(args), layer.loc, d.name_loc,
             ctx.instances[-1] if ctx.instances else None, repeat, arg_exprs)
-        inner = Ctx(args, ctx.defaults, (*ctx.stack, d.name), (*ctx.instances, child.path),
+        inner = Ctx(args, {p: ir.Param(p) for p in args}, ctx.defaults, (*ctx.stack, d.name),
+                    (*ctx.instances, child.path),
                     trail=(*ctx.trail, f"in {d.name}, used at {layer.loc}"))
         return self._body(d.body, cur, inner, child)
 
-    def _block_args(self, d: ast.Definition, layer: ast.Layer, ctx: Ctx) -> dict:
-        names = [p.name for p in d.params]
-        given: dict[str, Value] = {}
-        exprs: dict[str, str] = {}
-        position = 0
-        for arg in layer.args:
-            if isinstance(arg, ast.Stride):
-                raise SpecError.at(arg.loc, f"{d.name} is a block; a stride belongs to its layers")
-            if isinstance(arg, ast.Positional):
-                if position >= len(names):
-                    raise SpecError.at(arg.loc, f"{d.name} takes {len(names)} argument(s), "
-                                       f"got more", f"{d.name}({', '.join(names)})")
-                key, position = names[position], position + 1
-            else:
-                key = arg.name
-                if key not in names:
-                    raise SpecError.at(arg.loc, f"{d.name} has no parameter '{key}'",
-                                       *did_you_mean(key, names),
-                                       f"{d.name}({', '.join(names)})")
-            if key in given:
-                raise SpecError.at(arg.loc, f"'{key}' is given twice")
-            given[key] = False if isinstance(arg, ast.Negated) else evaluate(arg.value, ctx.env)
-            if isinstance(arg, (ast.Positional, ast.Keyword)) and \
-                    not isinstance(arg.value, (ast.Number, ast.Dims)):
-                exprs[key] = source_text(arg.value)
+    def _block_args(self, d: ast.Definition, layer: ast.Layer, ctx: Ctx):
+        given = self.resolution[layer].args
         env: dict = {}
+        exprs: dict = {}
         for p in d.params:
             if p.name in given:
-                env[p.name] = given[p.name]
+                value = given[p.name].value
+                if isinstance(value, Literal):
+                    env[p.name] = value.value
+                else:
+                    env[p.name] = evaluate(value, ctx.env)
+                    if not isinstance(value, (ast.Number, ast.Dims, ast.String)):
+                        exprs[p.name] = to_ir(value, ctx.symbols)
             elif p.default is not None:
                 env[p.name] = evaluate(p.default, env)  # defaults may use earlier parameters
             else:
+                names = ", ".join(q.name for q in d.params)
                 raise SpecError.at(layer.loc, f"{d.name} needs a value for '{p.name}'",
-                                   f"{d.name}({', '.join(names)}) is defined at {d.name_loc}")
+                                   f"{d.name}({names}) is defined at {d.name_loc}")
         return env, exprs
-
-    # ---- compound statements ---------------------------------------------------------------
-
-    def _compound(self, stmt: ast.Compound, cur, ctx: Ctx, scope: Scope):
-        if stmt.name not in COMPOUNDS:
-            raise SpecError.at(stmt.name_loc, f"unknown statement '{stmt.name}:'",
-                               *did_you_mean(stmt.name, COMPOUNDS),
-                               f"statements with a body: {', '.join(COMPOUNDS)}")
-        if cur is None:
-            raise SpecError.at(stmt.loc, "a network starts with its input, like `input 3x299x299`")
-        bound = bind(COMPOUNDS[stmt.name], stmt.args, ctx.env, stmt)
-        if stmt.name == "branch":
-            return self._body(stmt.body, cur, ctx, scope)
-        if stmt.name == "concat":
-            return self._concat(stmt, cur, ctx, scope)
-        if stmt.name == "residual":
-            return self._residual(stmt, bound, cur, ctx, scope)
-        return self._aux(stmt, bound, cur, ctx, scope)
-
-    def _concat(self, stmt: ast.Compound, cur, ctx: Ctx, scope: Scope) -> str:
-        outs, names = [], []
-        for child in stmt.body:
-            if isinstance(child, ast.Layer) and child.name == DEFAULTS_STMT:
-                raise SpecError.at(child.loc, "defaults cannot be a branch of concat")
-            if isinstance(child, ast.Layer) and child.repeat is None:
-                out = self._stmt(child, cur, ctx, scope, kind="branch")
-            else:
-                body = child.layers if isinstance(child, ast.Chain) else \
-                    child.body if isinstance(child, ast.Compound) and child.name == "branch" \
-                    else (child,)
-                alias = child.alias if isinstance(child, ast.Compound) and \
-                    child.name == "branch" else None
-                name = scope.name("branch", alias, child.loc)
-                out = self._body(body, cur, ctx, scope.child(name, count_kinds(body,
-                                                                               self.blocks)))
-            outs.append(out)
-            names.append(out.rsplit("/", 1)[-1] if scope.path == "" else out[len(scope.path) + 1:])
-        name = scope.name("concat", stmt.alias, stmt.loc)
-        return self._add(scope, name, "concat", {"branch_names": names}, outs, stmt, ctx,
-                         module=None)
-
-    def _residual(self, stmt: ast.Compound, bound, cur, ctx: Ctx, scope: Scope) -> str:
-        scale = bound.get("scale", (1.0, stmt))
-        attrs = {"scale": check_float(scale[0], scale[1], "scale", -1e6, 1e6),
-                 "relu": bound.get("relu", (False, stmt))[0]}
-        trunk = self.g.nodes[cur]["shape"]
-        inner = replace(ctx, env={**ctx.env, "trunk": trunk[0]}, in_residual=True)
-        out = self._body(stmt.body, cur, inner, scope)
-        name = scope.name("add", stmt.alias, stmt.loc)
-        return self._add(scope, name, "add", attrs, [cur, out], stmt, ctx, module=None,
-                         exprs=symbolic(bound))
-
-    def _aux(self, stmt: ast.Compound, bound, cur, ctx: Ctx, scope: Scope) -> str:
-        head = bound["name"][0]
-        if not isinstance(head, str) or not head.isidentifier():
-            raise SpecError.at(bound["name"][1].loc, "aux needs a name, like `aux aux_logits:`")
-        if head == "logits" or head in self.g.graph["outputs"]:
-            raise SpecError.at(bound["name"][1].loc, f"there is already an output '{head}'")
-        name = scope.name("aux", stmt.alias or head, stmt.loc)
-        child = scope.child(name, count_kinds(stmt.body, self.blocks))
-        out = self._body(stmt.body, cur, ctx, child)
-        self.g.graph["outputs"][head] = out
-        self.g.graph["aux"].add(head)
-        return cur
 
     # ---- nodes -----------------------------------------------------------------------------
 
-    def _add(self, scope: Scope, name: str, op: str, attrs: dict, inputs: list[str],
-             stmt: ast.Stmt, ctx: Ctx, *, module: str | None, exprs=None) -> str:
+    def _add(self, scope: Scope, name: str, op: Op, attrs, inputs: list[str], stmt: ast.Stmt,
+             ctx: Ctx, *, module: str | None, exprs=None) -> str:
         node_id = scope.node_id(name)
         try:
-            shape, params, macs = infer(op, attrs, [self.g.nodes[i]["shape"] for i in inputs])
+            shape, params, macs = op.infer(attrs, [self.g.nodes[i]["shape"] for i in inputs])
         except ShapeError as e:
             error = SpecError.at(stmt.loc, e.message, *e.notes)
             error.from_shapes = True
             raise error from None
-        if op == "concat":
-            attrs = {}  # the branch names only served the error message
-        add_node(self.g, node_id, op, inputs, attrs=attrs, shape=shape, params=params,
-                 macs=macs, module=module, blocks=ctx.instances, loc=stmt.loc,
-                 exprs=exprs or {})
+        add_node(self.g, node_id, Node(
+            op.name, attrs, list(inputs), shape, params, macs, module, ctx.instances,
+            scope.path or None, stmt.loc, {k: v for k, v in (exprs or {}).items() if v}))
         if len(self.g) > MAX_NODES:
             error = SpecError.at(stmt.loc, f"the network has more than {MAX_NODES:,} layers; "
                                  "check the repeat counts")
             error.fatal = True
             raise error
         return node_id
+
+
+class _Here:
+    """What a statement sees of the walk: its scope, and ways to walk bodies and make nodes."""
+
+    def __init__(self, elaborator: _Elaborator, ctx: Ctx, scope: Scope):
+        self._el, self._ctx, self._scope = elaborator, ctx, scope
+
+    def run(self, body, cur: str, names: dict[str, tuple[Value, ir.Expr]] | None = None) -> str:
+        """Walk `body` from `cur` in this scope; `names` adds names its expressions may read."""
+        ctx = self._ctx
+        if names:
+            ctx = replace(ctx, env={**ctx.env, **{k: v for k, (v, _) in names.items()}},
+                          symbols={**ctx.symbols, **{k: e for k, (_, e) in names.items()}})
+        return self._el._body(body, cur, ctx, self._scope)
+
+    def line(self, stmt: ast.Stmt, cur: str, kind: str, first: int | None = None) -> str:
+        """One line, its node named as a `kind` (numbered from `first`: `branch0`)."""
+        return self._el._stmt(stmt, cur, self._ctx, self._scope, kind, first)
+
+    def child(self, kind: str, alias: str | None, loc, body, first: int | None = None) -> _Here:
+        """A module scope of its own inside this one: a branch of several layers, a head."""
+        name = self._scope.name(kind, alias, loc, first)
+        child = self._scope.child(name, count_kinds(body, self._el.blocks))
+        self._el.g.graph["containers"][child.path] = Container(child.path, child.module, kind)
+        return _Here(self._el, self._ctx, child)
+
+    def emit(self, op: str, attrs, inputs: list[str], stmt: ast.Stmt, exprs=None) -> str:
+        """A node of `op` reading `inputs`, named in this scope."""
+        name = self._scope.name(OPS[op].kind, stmt.alias, stmt.loc)
+        return self._el._add(self._scope, name, OPS[op], attrs, inputs, stmt, self._ctx,
+                             module=None, exprs=exprs)
+
+    def shape(self, node: str) -> tuple:
+        return self._el.g.nodes[node]["shape"]
+
+    def channels(self, node: str) -> tuple[int, ir.Expr]:
+        """A tensor's channel count, as a value and as an IR expression."""
+        return self.shape(node)[0], ir.Channels(node)
+
+    def relative(self, node: str) -> str:
+        """`branch1/conv2`: a node's name as seen from this scope (for messages)."""
+        path = self._scope.path
+        return node.rsplit("/", 1)[-1] if path == "" else node[len(path) + 1:]
+
+    def has_output(self, name: str) -> bool:
+        return name in self._el.g.graph["outputs"]
+
+    def output(self, name: str, node: str) -> None:
+        """An extra output of the network: an auxiliary head's result."""
+        self._el.g.graph["outputs"][name] = node
+        self._el.g.graph["aux"].add(name)

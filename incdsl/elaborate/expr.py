@@ -11,9 +11,9 @@ import operator
 from collections.abc import Mapping
 
 from incdsl.errors import SpecError, did_you_mean
+from incdsl.ir import expr as ir
+from incdsl.ops.args import Value, describe
 from incdsl.syntax import ast
-
-Value = int | float | bool | str | tuple
 
 CONSTANTS: dict[str, Value] = {"true": True, "false": False}
 
@@ -145,22 +145,48 @@ def names_in(expr: ast.Expr) -> set[str]:
     """Every name an expression reads."""
     if isinstance(expr, ast.Name):
         return {expr.id}
+    return set().union(*(names_in(c) for c in children(expr)))
+
+
+def calls_in(expr: ast.Expr) -> list[ast.Call]:
+    """Every function call in an expression."""
+    own = [expr] if isinstance(expr, ast.Call) else []
+    return own + [c for child in children(expr) for c in calls_in(child)]
+
+
+def names_of(expr: ast.Expr) -> list[ast.Name]:
+    """Every name node in an expression, in order."""
+    if isinstance(expr, ast.Name):
+        return [expr]
+    return [n for child in children(expr) for n in names_of(child)]
+
+
+def children(expr: ast.Expr) -> tuple[ast.Expr, ...]:
     if isinstance(expr, ast.Tuple):
-        return set().union(*(names_in(i) for i in expr.items)) if expr.items else set()
+        return expr.items
     if isinstance(expr, ast.Call):
-        return set().union(*(names_in(i) for i in expr.args)) if expr.args else set()
+        return expr.args
     if isinstance(expr, ast.Unary):
-        return names_in(expr.operand)
+        return (expr.operand,)
     if isinstance(expr, ast.Binary):
-        return names_in(expr.left) | names_in(expr.right)
-    return set()
+        return (expr.left, expr.right)
+    return ()
 
 
-def describe(value: Value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if isinstance(value, tuple):
-        return "(" + ", ".join(describe(v) for v in value) + ")"
-    return repr(value)
+def to_ir(expr: ast.Expr, symbols: Mapping[str, ir.Expr]) -> ir.Expr:
+    """The expression as an IR tree, its names replaced by what they stand for (`symbols`:
+    a parameter, the trunk's channels); constants become `Const`."""
+    if isinstance(expr, (ast.Number, ast.String, ast.Dims)):
+        return ir.Const(expr.value)
+    if isinstance(expr, ast.Name):
+        if expr.id in symbols:
+            return symbols[expr.id]
+        return ir.Const(CONSTANTS[expr.id])
+    if isinstance(expr, ast.Tuple):
+        return ir.Tuple(tuple(to_ir(i, symbols) for i in expr.items))
+    if isinstance(expr, ast.Call):
+        return ir.Call(expr.func, tuple(to_ir(a, symbols) for a in expr.args))
+    if isinstance(expr, ast.Unary):
+        return ir.Unary(expr.op, to_ir(expr.operand, symbols))
+    assert isinstance(expr, ast.Binary)
+    return ir.Binary(expr.op, to_ir(expr.left, symbols), to_ir(expr.right, symbols))

@@ -15,9 +15,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from incdsl.elaborate.ops import COMPOUNDS, DEFAULTS_STMT, OPS
 from incdsl.errors import Location, SpecError
+from incdsl.ops import STATEMENTS, layers
 from incdsl.syntax import ast
+
+DEFAULTS = "defaults"  # `defaults conv eps=0.001 no bias`: settings for the lines below
 
 
 def snake(name: str) -> str:
@@ -27,8 +29,9 @@ def snake(name: str) -> str:
 
 
 def kind_of(layer: ast.Layer, blocks) -> str:
-    if layer.name in OPS:
-        return OPS[layer.name].kind
+    ops = layers()
+    if layer.name in ops:
+        return ops[layer.name].kind
     if layer.name in blocks:
         return snake(layer.name)
     return layer.name
@@ -41,23 +44,14 @@ def count_kinds(body, blocks, counts: Counter | None = None) -> Counter:
         if isinstance(stmt, ast.Chain):
             count_kinds(stmt.layers, blocks, counts)
         elif isinstance(stmt, ast.Layer):
-            if stmt.name == DEFAULTS_STMT:
-                continue
-            counts[stmt.alias or kind_of(stmt, blocks)] += 1
+            if stmt.name != DEFAULTS:
+                counts[stmt.alias or kind_of(stmt, blocks)] += 1
         elif isinstance(stmt, ast.If):
             count_kinds(stmt.then, blocks, counts)
             count_kinds(stmt.orelse, blocks, counts)
-        elif isinstance(stmt, ast.Compound):
-            if stmt.name == "concat":
-                counts["branch"] += len(stmt.body)
-                counts[stmt.alias or "concat"] += 1
-            elif stmt.name == "residual":
-                count_kinds(stmt.body, blocks, counts)
-                counts[stmt.alias or "add"] += 1
-            elif stmt.name == "branch":
-                count_kinds(stmt.body, blocks, counts)
-            elif stmt.name in COMPOUNDS:
-                counts[stmt.alias or "aux"] += 1
+        elif isinstance(stmt, ast.Compound) and stmt.name in STATEMENTS:
+            STATEMENTS[stmt.name].count(stmt, counts,
+                                        lambda body: count_kinds(body, blocks, counts))
     return counts
 
 
@@ -71,7 +65,8 @@ class Scope:
     seen: Counter = field(default_factory=Counter)
     taken: dict[str, Location] = field(default_factory=dict)
 
-    def name(self, kind: str, alias: str | None, loc: Location) -> str:
+    def name(self, kind: str, alias: str | None, loc: Location, first: int | None = None) -> str:
+        """A fresh name for a `kind` here; `first` numbers every one from it (`branch0`)."""
         if alias is not None:
             if alias in self.taken:
                 raise SpecError.at(loc, f"the name '{alias}' is already used in this scope",
@@ -79,8 +74,8 @@ class Scope:
             name = alias
         else:
             self.seen[kind] += 1
-            if kind == "branch":
-                name = f"branch{self.seen[kind] - 1}"
+            if first is not None:
+                name = f"{kind}{self.seen[kind] - 1 + first}"
             elif self.counts[kind] <= 1:
                 name = kind
             else:

@@ -1,7 +1,5 @@
-"""The PyTorch backend: build a torch.nn.Module from the graph IR (`build_module`).
-
-`scopes` and `lower` need no torch, so code generation can use them without importing it;
-`build_module` is imported on first use."""
+"""The PyTorch backend: build a torch.nn.Module from the graph IR (`build_module`), imported on
+first use so that importing incdsl never loads torch."""
 
 
 def __getattr__(name):

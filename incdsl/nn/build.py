@@ -1,10 +1,11 @@
 """Graph IR -> torch.nn.Module, in memory.
 
-The module tree follows the IR's module paths: one module per block instance (a class named
-after the block, whose `forward` is the straight-line code `incdsl.nn.lower` writes for it),
-`nn.Sequential` for the instances of one `x count`, plain containers for multi-layer
-branches, and leaf layers from `incdsl.nn.layers` and torch.nn. So `state_dict` keys read
-like the spec: `block35.3.branch1.conv2.conv.weight`.
+The module tree follows the IR's module scopes (`incdsl.lower.scopes`): one module per block
+instance, branch and head (a class whose `forward` is the straight-line code
+`incdsl.lower.forward` writes for it; a branch that is a plain sequence of layers is an
+`nn.Sequential` with the layers' names), an `nn.Sequential` for the instances of one `x count`,
+and each node's own module from its op. So `state_dict` keys read like the spec:
+`block35.3.branch1.conv2.conv.weight`.
 """
 
 from __future__ import annotations
@@ -17,93 +18,58 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from incdsl.lower import Repeat, Scope, identifier, lower, scope_tree
 from incdsl.nn import layers
 from incdsl.nn.init import init_weights
-from incdsl.nn.lower import lower
-from incdsl.nn.scopes import Repeat, Scope, scope_tree
+from incdsl.ops import OPS
 
-_class_cache: dict[tuple[str, str, str], type] = {}
+_class_cache: dict[tuple[str, str, tuple[str, ...]], type] = {}
 _serial = count()
 
 
 def build_module(g: nx.DiGraph, *, seed: int | None = None) -> nn.Module:
-    tree = scope_tree(g)
-    outputs = tuple(g.graph["outputs"])
-
-    blocks: dict[str, nn.Module] = {}  # module path -> block-instance module
-    sequences: set[str] = set()
-
-    def visit(scope: Scope):
-        for item in scope.items:
-            for child in item.scopes if isinstance(item, Repeat) else [item]:
-                if isinstance(child, Scope):
-                    cls = _forward_class(child.instance.block, g, child, outputs)
-                    blocks[child.module] = cls()
-                    visit(child)
-            if isinstance(item, Repeat):
-                sequences.add(item.module)
-
-    visit(tree)
-    root = _forward_class(g.graph["name"], g, tree, outputs)()
-    modules: dict[str, nn.Module] = {"": root}
-
-    def ensure(path: str) -> nn.Module:
-        if path not in modules:
-            parent, _, name = path.rpartition(".")
-            if path in blocks:
-                module = blocks[path]
-            elif path in sequences:
-                module = nn.Sequential()
-            else:
-                module = nn.Module()
-            ensure(parent).add_module(name, module)
-            modules[path] = module
-        return modules[path]
-
-    instances = g.graph["blocks"]
-    for node, data in g.nodes(data=True):
-        for path in data["blocks"]:
-            ensure(instances[path].module)
-        if data["module"] is not None:
-            parent, _, name = data["module"].rpartition(".")
-            ensure(parent).add_module(name, make_layer(data["op"], data["attrs"]))
-            modules[data["module"]] = getattr(ensure(parent), name)
-
+    root = _module(g, scope_tree(g), tuple(g.graph["outputs"]))
     init_weights(root, g, seed)
     return root
 
 
-def make_layer(op: str, attrs: dict) -> nn.Module:
-    if op == "conv":
-        args = (attrs["in_channels"], attrs["out_channels"], attrs["kernel"], attrs["stride"],
-                attrs["padding"])
-        if attrs["bn"]:
-            return layers.ConvBN(*args, eps=attrs["eps"], momentum=attrs["momentum"],
-                                 relu=attrs["relu"])
-        return nn.Conv2d(*args, bias=attrs["bias"])
-    if op == "maxpool":
-        return nn.MaxPool2d(attrs["kernel"], attrs["stride"], attrs["padding"])
-    if op == "avgpool":
-        return nn.AvgPool2d(attrs["kernel"], attrs["stride"], attrs["padding"],
-                            count_include_pad=attrs["count_include_pad"])
-    if op == "global_avgpool":
-        return layers.GlobalAvgPool()
-    if op == "global_maxpool":
-        return layers.GlobalMaxPool()
-    if op == "dropout":
-        return nn.Dropout(attrs["p"])
-    if op == "linear":
-        return nn.Linear(attrs["in_features"], attrs["out_features"], bias=attrs["bias"])
-    raise AssertionError(f"no module for op {op!r}")  # lower() rejects unknown ops first
+def _module(g: nx.DiGraph, scope: Scope, outputs: tuple[str, ...]) -> nn.Module:
+    if scope.sequence:
+        module = nn.Sequential()
+    else:
+        module = generated_class(class_name(g, scope), lower(g, scope).source(), outputs)()
+    for item in scope.items:
+        if isinstance(item, Repeat):
+            sequence = nn.Sequential()
+            for index, member in enumerate(item.members):
+                sequence.add_module(str(index), _part(g, member, outputs))
+            module.add_module(item.name, sequence)
+        elif isinstance(item, Scope) or g.nodes[item]["module"] is not None:
+            name = item.name if isinstance(item, Scope) else \
+                g.nodes[item]["module"].rsplit(".", 1)[-1]
+            module.add_module(name, _part(g, item, outputs))
+    return module
 
 
-def _forward_class(name: str, g: nx.DiGraph, scope: Scope, outputs: tuple[str, ...]) -> type:
-    """A Module subclass whose forward is the scope's lowered code; one class per distinct
-    code, so the ten `Block35` instances share theirs."""
-    return generated_class(name, lower(g, scope).source(), outputs)
+def _part(g: nx.DiGraph, item, outputs) -> nn.Module:
+    if isinstance(item, Scope):
+        return _module(g, item, outputs)
+    data = g.nodes[item]
+    return OPS[data["op"]].module(data["attrs"])
+
+
+def class_name(g: nx.DiGraph, scope: Scope) -> str:
+    """`Block35` for its instances, `Branch1` for a branch, the network's name at the top."""
+    if scope.instance is not None:
+        return identifier(scope.instance.block)
+    if scope.container is not None:
+        return "".join(p.capitalize() for p in identifier(scope.name).split("_"))
+    return identifier(g.graph["name"])
 
 
 def generated_class(name: str, source: str, outputs: tuple[str, ...]) -> type:
+    """A Module subclass whose forward is `source`; one class per distinct code, so the ten
+    `Block35` instances share theirs."""
     key = (name, source, outputs)
     if key not in _class_cache:
         filename = f"<incdsl-generated {name} {next(_serial)}>"

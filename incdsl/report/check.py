@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from incdsl.elaborate.elaborate import elaborate, parse_overrides
-from incdsl.elaborate.validate import validate
+from incdsl.elaborate import elaborate, parse_overrides, resolve
 from incdsl.ir.graph import format_shape, total_macs, total_params
 from incdsl.syntax.program import load
 
@@ -11,14 +10,14 @@ from incdsl.syntax.program import load
 def check_file(spec: str, network: str | None = None, overrides=()) -> str:
     """Raise SpecError with all static errors (or the first shape error); else describe."""
     program = load(spec)
-    validate(program)
+    resolution = resolve(program)
     path = program.main.path
     networks = [d for d in program.networks if network is None or d.name == network]
     if not program.networks:
         return f"{path}: ok, a library of {len(program.blocks)} block(s)"
     lines = []
     for d in networks or [None]:
-        g = elaborate(program, d.name if d else network, parse_overrides(overrides))
+        g = elaborate(program, d.name if d else network, parse_overrides(overrides), resolution)
         inp = format_shape(g.nodes[g.graph["input"]]["shape"])
         out = format_shape(g.nodes[g.graph["outputs"]["logits"]]["shape"])
         lines.append(f"{path}: ok, {g.graph['name']}: {total_params(g):,} params, "

@@ -1,5 +1,6 @@
 """The numbers of a network: one row per layer (or per block, collapsed to a depth),
-totals, and the grid sizes the image passes through. Reads only the graph IR."""
+totals, and the grid sizes the image passes through. Reads the graph IR and the ops' own
+summary text."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import asdict, dataclass
 import networkx as nx
 
 from incdsl.ir.graph import format_shape, main_path_nodes, total_macs, total_params
+from incdsl.ops import OPS
 
 
 @dataclass
@@ -18,30 +20,6 @@ class Row:
     params: int
     macs: int
     block: str | None  # enclosing block instance, None at network level
-
-
-def describe_op(op: str, attrs: dict) -> str:
-    """`conv 3x3 /2 V`, `avgpool 3x3 (no pad count)`, `add x0.17 +relu`."""
-    if op in ("conv", "maxpool", "avgpool"):
-        kh, kw = attrs["kernel"]
-        text = f"{op} {kh}x{kw}"
-        if attrs["stride"] != (1, 1):
-            sh, sw = attrs["stride"]
-            text += f" /{sh}" if sh == sw else f" /{sh}x{sw}"
-        if attrs["padding"] == (0, 0) and (kh, kw) != (1, 1):
-            text += " V"
-        if op == "conv" and not attrs["bn"]:
-            text += " linear" if not attrs["relu"] else " no-bn"
-        if op == "avgpool" and not attrs["count_include_pad"]:
-            text += " excl-pad"
-        return text
-    if op == "add":
-        return f"add x{attrs['scale']:g}" + (" +relu" if attrs["relu"] else "")
-    if op == "dropout":
-        return f"dropout {attrs['p']:g}"
-    if op.startswith("global_"):
-        return f"global {op[7:]}"
-    return op
 
 
 def rows(g: nx.DiGraph, depth: int | None = None) -> list[Row]:
@@ -62,7 +40,7 @@ def rows(g: nx.DiGraph, depth: int | None = None) -> list[Row]:
             row.macs += d["macs"]
             row.shape = d["shape"]  # the block's last node is its output
             continue
-        out.append(Row(node, describe_op(d["op"], d["attrs"]), d["shape"], d["params"],
+        out.append(Row(node, OPS[d.op].describe(d.attrs), d["shape"], d["params"],
                        d["macs"], blocks[-1] if blocks else None))
     return out
 

@@ -114,6 +114,7 @@ class Layer(Stmt):
     args: tuple[Arg, ...]
     repeat: Expr | None = None
     alias: str | None = None
+    repeat_loc: Location | None = None  # the whole marker, `x10` or `x(n - 1)`
 
 
 @dataclass(frozen=True)

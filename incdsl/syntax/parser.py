@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 from lark.indenter import Indenter
 
 from incdsl import resources
@@ -54,7 +61,8 @@ class _BadDedent(Exception):
 
 
 @lru_cache(maxsize=1)
-def _lark() -> Lark:
+def grammar() -> Lark:
+    """The compiled grammar: made once per process (tens of milliseconds), then shared."""
     return Lark(
         resources.grammar_file().read_text(),
         parser="lalr",
@@ -71,7 +79,7 @@ def parse(text: str, path: str = "<string>") -> ast.Module:
     if not text.endswith("\n"):
         text += "\n"  # the grammar ends every statement with a newline
     try:
-        tree = _lark().parse(text, start="start")
+        tree = grammar().parse(text, start="start")
     except _BadDedent as e:
         line = e.token.end_line
         raise SpecError.at(
@@ -81,26 +89,35 @@ def parse(text: str, path: str = "<string>") -> ast.Module:
         ) from None
     except UnexpectedInput as e:
         raise _syntax_error(e, source) from None
-    return _ToAst(source).transform(tree)
+    return _to_ast(tree, source)
 
 
 def parse_expression(text: str, what: str = "<expression>") -> ast.Expr:
     """Parse a lone expression, as given to `--set name=value`."""
     source = Source(what, text)
     try:
-        tree = _lark().parse(text, start="expr")
+        tree = grammar().parse(text, start="expr")
     except _BadDedent:
         raise SpecError.at(Location(source, 1, 1), "expected a value, not several lines") from None
     except UnexpectedInput as e:
         raise _syntax_error(e, source) from None
-    return _ToAst(source).transform(tree)
+    return _to_ast(tree, source)
+
+
+def _to_ast(tree, source: Source):
+    try:
+        return _ToAst(source).transform(tree)
+    except VisitError as e:  # Lark wraps what a transformer raises
+        if isinstance(e.orig_exc, SpecError):
+            raise e.orig_exc from None
+        raise
 
 
 def _describe(terminal: str) -> str:
     if terminal in _FRIENDLY:
         return _FRIENDLY[terminal]
     try:
-        pattern = _lark().get_terminal(terminal).pattern
+        pattern = grammar().get_terminal(terminal).pattern
     except KeyError:
         return terminal.lower()
     return f"'{pattern.value}'" if pattern.type == "str" else terminal.lower()
@@ -144,13 +161,40 @@ def _syntax_error(e: UnexpectedInput, source: Source) -> SpecError:
         what = "the line ends too early" if tok.type == "_NL" else "the body ends too early"
         return SpecError.at(loc, what, f"expected {_expected(expected)}")
     loc = Location(source, tok.line, tok.column, tok.end_column)
-    return SpecError.at(loc, f"unexpected {_describe_token(tok)}", f"expected {_expected(expected)}")
+    notes = [f"expected {_expected(expected)}"]
+    marker = re.search(r"(?<![A-Za-z_0-9])x([0-9]+)\s*$", source.line(tok.line)[: tok.column - 1])
+    if marker:  # `conv x2 3x3`: a name that looks like a repeat count
+        n = marker.group(1)
+        notes.append(f"'x{n}' reads as a repeat count ({n} times), which ends the line; write "
+                     f"'(x{n})' for a name")
+    return SpecError.at(loc, f"unexpected {_describe_token(tok)}", *notes)
 
 
 def _describe_token(tok: Token) -> str:
     if tok.type in ("NAME", "NUMBER", "DIMS", "STRING"):
         return f"{_FRIENDLY[tok.type].split(' ', 1)[1] if tok.type != 'NAME' else 'name'} {tok.value!r}"
     return repr(str(tok.value))
+
+
+def _check_spaced(stride: ast.Stride, name: Location) -> None:
+    """`conv k/2 3x3` is `k` channels with stride 2 to the parser, which is rarely what the
+    writer meant: a stride takes a space before its slash, a division parentheses."""
+    loc = stride.loc
+    line = loc.source.line(loc.line)
+    slash = loc.column - 1  # 0-based
+    start, depth = slash, 0  # back to the start of what the slash is glued to
+    while start > 0 and (depth or not line[start - 1].isspace()):
+        depth += {")": 1, "(": -1}.get(line[start - 1], 0)
+        start -= 1
+    if start == slash:
+        return
+    end = (loc.end_column or len(line) + 1) - 1
+    written, value, step = line[start:end], line[start:slash], line[slash + 1 : end].strip()
+    spaced = f"'{value} /{step}' for a stride"
+    note = f"write {spaced}" if loc.line == name.line and start + 1 == name.column else \
+        f"write '({written})' for a division, or {spaced}"
+    raise SpecError.at(Location(loc.source, loc.line, start + 1, end + 1),
+                       f"'{written}' reads as '{value}' with stride {step}", note)
 
 
 # ---- parse tree -> syntax tree -------------------------------------------------------------
@@ -206,10 +250,11 @@ class _ToAst(Transformer):
 
     def layer(self, meta, items):
         (name, name_loc, args), repeat, alias = items
-        return ast.Layer(self._loc(meta), name, name_loc, args, repeat, alias)
+        expr, repeat_loc = repeat or (None, None)
+        return ast.Layer(self._loc(meta), name, name_loc, args, expr, alias, repeat_loc)
 
     def repeat(self, meta, items):
-        return items[1]
+        return items[1], self._loc(meta)
 
     def alias(self, meta, items):
         return str(items[0])
@@ -224,7 +269,11 @@ class _ToAst(Transformer):
 
     def head(self, meta, items):
         name, call, *args = items
-        return str(name), self._loc(name), tuple(call or ()) + tuple(args)
+        name_loc = self._loc(name)
+        for arg in args:
+            if isinstance(arg, ast.Stride):
+                _check_spaced(arg, name_loc)
+        return str(name), name_loc, tuple(call or ()) + tuple(args)
 
     def call(self, meta, items):
         return tuple(i for i in items if i is not None)

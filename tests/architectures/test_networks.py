@@ -1,6 +1,8 @@
 """The shipped networks: exact parameter counts of the reference implementations, and the
 grid sizes and channel counts of every stage."""
 
+from dataclasses import asdict
+
 import pytest
 
 import incdsl
@@ -71,8 +73,8 @@ def test_irv2_stages():
 
 def test_irv2_released_details():
     g = incdsl.graph("irv2")
-    scales = {p: g.nodes[f"{p}/add"]["attrs"] for p in ("block35[0]", "block17[0]", "block8[0]",
-                                                         "block8_last")}
+    scales = {p: asdict(g.nodes[f"{p}/add"]["attrs"])
+              for p in ("block35[0]", "block17[0]", "block8[0]", "block8_last")}
     assert scales == {"block35[0]": {"scale": 0.17, "relu": True},
                       "block17[0]": {"scale": 0.10, "relu": True},
                       "block8[0]": {"scale": 0.20, "relu": True},

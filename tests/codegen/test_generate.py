@@ -76,8 +76,12 @@ def test_one_class_per_block_with_parameters(generated):
     assert "def __init__(self, classes=1000, drop_rate=0.5):" in text
     assert "x = self.mixed_5b(x)  # 256x35x35" in text
     irv2 = generated["irv2"].read_text()
-    assert "self.block35 = nn.Sequential(*[Block35(320, scale=0.17) for _ in range(10)])" in irv2
-    assert "# A variant of Block8 (relu=False is fixed in its layers)." in irv2
+    assert ("self.block35 = nn.Sequential(\n"
+            "            *[Block35(320, scale=0.17, relu=True) for _ in range(10)]\n"
+            "        )") in irv2
+    # A block that differs only by an argument is one class with that constructor argument.
+    assert "Variant" not in irv2 and irv2.count("class Block8(nn.Module):") == 1
+    assert "self.block8_last = Block8(2080, scale=1.0, relu=False)" in irv2
 
 
 @pytest.mark.parametrize("name", list(NETWORKS))

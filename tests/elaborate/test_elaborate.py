@@ -1,8 +1,11 @@
 """Elaboration: blocks, repeats, branches, residuals, defaults, naming and overrides."""
 
+from dataclasses import asdict
+
 import pytest
 
 from incdsl.errors import UsageError
+from incdsl.ir import expr as ir
 from incdsl.ir.graph import total_params
 
 RESIDUAL_NET = """
@@ -37,9 +40,9 @@ def test_names_follow_the_spec(graph_of):
 def test_residual_and_defaults(graph_of):
     g = graph_of(RESIDUAL_NET)
     add = g.nodes["r[0]/add"]
-    assert add["attrs"] == {"scale": 0.17, "relu": True}
+    assert asdict(add["attrs"]) == {"scale": 0.17, "relu": True}
     assert add["inputs"] == ["conv", "r[0]/conv"]
-    assert g.nodes["last/add"]["attrs"] == {"scale": 1.0, "relu": False}
+    assert asdict(g.nodes["last/add"]["attrs"]) == {"scale": 1.0, "relu": False}
     proj = g.nodes["r[0]/conv"]["attrs"]
     assert (proj["out_channels"], proj["bias"], proj["bn"], proj["relu"]) == (64, True, False, False)
     assert g.nodes["conv"]["attrs"]["eps"] == 0.001
@@ -145,6 +148,7 @@ def test_avgpool_count_include_pad_default_can_be_changed(graph_of):
 
 def test_symbolic_attributes_are_kept_for_code_generation(graph_of):
     g = graph_of(RESIDUAL_NET)
-    assert g.nodes["r[0]/conv"]["exprs"] == {"out_channels": "trunk"}
-    assert g.nodes["r[0]/add"]["exprs"] == {"scale": "scale", "relu": "relu"}
+    # `trunk` is the channel count of the tensor the residual adds to; parameters are named.
+    assert g.nodes["r[0]/conv"]["exprs"] == {"out_channels": ir.Channels("conv")}
+    assert g.nodes["r[0]/add"]["exprs"] == {"scale": ir.Param("scale"), "relu": ir.Param("relu")}
     assert g.graph["blocks"]["last"].args == {"scale": 1.0, "relu": False}

@@ -1,12 +1,13 @@
 """Lower one scope of the graph IR to the straight-line body of its `forward`, as Python text.
 
 Like torch.fx's code generator: every node becomes one assignment that calls a submodule
-(`self.branch1.conv2(branch1)`) or a torch function (`torch.cat`), in spec order, so the
-forward costs no more than hand-written code and torch.compile / fx / export see plain Python.
-Values take readable names: a one-input layer of the scope's own chain whose input dies there
-reuses the input's name (`x = self.mixed_5b(x)`), as does a layer of a branch continuing that
-branch (`branch1 = self.branch1.conv2(branch1)`); anything else takes its branch's name. Nodes only an auxiliary
-head needs run under `if self.training:`, as in torchvision.
+(`self.branch0(x)`) or a torch function (`torch.cat`), as its op writes it (`Op.forward`), in
+spec order, so the forward costs no more than hand-written code and torch.compile / fx / export
+see plain Python. Values take readable names: a one-input layer of the scope's own chain whose
+input dies there reuses the input's name (`x = self.mixed_5b(x)`); anything else takes its own
+name (`branch1 = self.branch1(x)`). Work that only an auxiliary head needs runs under
+`if self.training:` in the scope that decides it, as in torchvision; a head's own module
+computes its output whenever it is called.
 
 The in-memory builder exec()s this text; the code generator writes it out with shape comments.
 """
@@ -20,14 +21,12 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from incdsl.errors import SpecError
-from incdsl.nn.scopes import Repeat, Scope, training_only
+from incdsl.ir.graph import training_only
+from incdsl.lower.scopes import Repeat, Scope
+from incdsl.ops import OPS
+from incdsl.ops.base import Statements
 
-MODULE_OPS = {"conv", "maxpool", "avgpool", "global_avgpool", "global_maxpool", "dropout",
-              "linear"}
-FUNCTIONAL_OPS = {"concat", "add", "relu", "flatten"}
-SUPPORTED_OPS = MODULE_OPS | FUNCTIONAL_OPS | {"input"}
-_RESERVED = {"self", "torch", "F", "nn", "Outputs"}
+_RESERVED = {"self", "torch", "F", "nn", "Outputs", "math", "OrderedDict"}
 
 
 @dataclass
@@ -52,11 +51,11 @@ class Forward:
 class _Statement:
     targets: list[str]
     args: list[str]
-    render: Callable[[list[str]], str]
+    render: Callable[[list[str]], str | Statements]
     hints: tuple[str, ...]  # names to try for a fresh variable, best first
     chain: bool  # one input, one output: may take over its input's name
     training: bool
-    trunk: bool = False  # a layer of the scope's own chain, not inside a branch
+    trunk: bool = False  # a layer of the scope's own chain, not one input of a merge
 
 
 # attr_text(node_id, attr_name) -> Python text for a value the forward needs (the add's scale).
@@ -98,7 +97,9 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
           outputs_name: str = "Outputs") -> Forward:
     attr_text = attr_text or literal_attr(g)
     aux_only = training_only(g)
-    statements = _statements(g, scope, attr_text, aux_only)
+    # A head's own module always computes; the scope that holds it decides when to call it.
+    guarded = aux_only if not scope.nodes <= aux_only else set()
+    statements = _statements(g, scope, attr_text, guarded)
 
     if scope.path is None:
         params_for = [g.graph["input"]]
@@ -123,6 +124,7 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
         return {names[v] for v in names if last_use.get(v, -1) > index}
 
     body: list[Line] = []
+    in_training = False  # inside an `if self.training:` opened for the statements above
     for index, st in enumerate(statements):
         args = [names[a] for a in st.args]
         if (st.chain and last_use.get(st.args[0], -1) == index
@@ -141,13 +143,17 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
                 taken.add(name)
                 targets.append(name)
         names.update(zip(st.targets, targets))
-        text = f"{', '.join(targets)} = {st.render(args)}"
-        if st.training:
-            if not (body and body[-1].indent == 1):
-                body.append(Line(0, "if self.training:"))
-            body.append(Line(1, text, tuple(st.targets)))
+        rendered = st.render(args)
+        if isinstance(rendered, Statements):
+            texts = [line.format(out=targets[0]) for line in rendered.lines]
         else:
-            body.append(Line(0, text, tuple(st.targets)))
+            texts = [f"{', '.join(targets)} = {rendered}"]
+        if st.training and not in_training:
+            body.append(Line(0, "if self.training:"))
+        in_training = st.training
+        indent = 1 if st.training else 0
+        for i, text in enumerate(texts):
+            body.append(Line(indent, text, tuple(st.targets) if i == 0 else ()))
 
     if scope.path is None and len(returned) > 1:
         body.append(Line(0, "if self.training:"))
@@ -158,67 +164,63 @@ def lower(g: nx.DiGraph, scope: Scope, attr_text: AttrText | None = None, *,
     return Forward(params, body)
 
 
-def _statements(g, scope: Scope, attr_text: AttrText, aux_only: set[str]) -> list[_Statement]:
+def _statements(g, scope: Scope, attr_text: AttrText, guarded: set[str]) -> list[_Statement]:
     out = []
     prefix = scope.path + "/" if scope.path else ""
     for item in scope.items:
-        if isinstance(item, Repeat):
-            if item.chain:
-                first, last = item.scopes[0], item.scopes[-1]
-                out.append(_call(g, module_ref(item.module, scope.module), first.inputs,
-                                 last.outputs, item.module, scope, aux_only))
-            else:
-                out += [_call(g, module_ref(s.module, scope.module), s.inputs, s.outputs,
-                              item.module, scope, aux_only) for s in item.scopes]
+        if isinstance(item, Repeat) and item.chain:
+            first, last = _ends(g, item.members[0]), _ends(g, item.members[-1])
+            out.append(_call(g, module_ref(item.module, scope.module), first[0], last[1],
+                             item.module, scope, guarded))
+        elif isinstance(item, Repeat):
+            for member in item.members:
+                if isinstance(member, Scope):
+                    out.append(_call(g, module_ref(member.module, scope.module), member.inputs,
+                                     member.outputs, item.module, scope, guarded))
+                else:
+                    out.append(_node(g, member, scope, attr_text, guarded, prefix))
         elif isinstance(item, Scope):
             out.append(_call(g, module_ref(item.module, scope.module), item.inputs, item.outputs,
-                             item.module, scope, aux_only))
-        elif g.nodes[item]["op"] != "input":
-            data = g.nodes[item]
-            render = _render(g, item, scope, attr_text)
-            parts = item[len(prefix):].split("/")
-            hints = tuple(identifier("_".join(parts[:n])) for n in range(1, len(parts) + 1))
-            out.append(_Statement([item], list(data["inputs"]), render, hints,
-                                  chain=len(data["inputs"]) == 1, training=item in aux_only,
-                                  trunk=len(parts) == 1 and not _feeds_concat(g, [item])))
+                             item.module, scope, guarded))
+        elif item != g.graph["input"]:
+            out.append(_node(g, item, scope, attr_text, guarded, prefix))
     return out
 
 
-def _call(g, ref, inputs, outputs, module, scope, aux_only) -> _Statement:
+def _ends(g, item) -> tuple[list[str], list[str]]:
+    if isinstance(item, Scope):
+        return item.inputs, item.outputs
+    return list(g.nodes[item]["inputs"]), [item]
+
+
+def _node(g, node: str, scope: Scope, attr_text: AttrText, guarded: set[str],
+          prefix: str) -> _Statement:
+    data = g.nodes[node]
+    op = OPS[data["op"]]
+    call = module_ref(data["module"], scope.module) if op.has_module else None
+    attrs = data["attrs"]
+
+    def render(args: list[str]):
+        return op.forward(attrs, args, call, lambda attr: attr_text(node, attr))
+
+    parts = node[len(prefix):].split("/")
+    hints = tuple(identifier("_".join(parts[:n])) for n in range(1, len(parts) + 1))
+    return _Statement([node], list(data["inputs"]), render, hints,
+                      chain=len(data["inputs"]) == 1, training=node in guarded,
+                      trunk=len(parts) == 1 and not _merged(g, [node], scope))
+
+
+def _call(g, ref, inputs, outputs, module, scope, guarded) -> _Statement:
     rel = module[len(scope.module) + 1:] if scope.module else module
     return _Statement(list(outputs), list(inputs), lambda a: f"{ref}({', '.join(a)})",
                       (identifier(rel.split(".")[0]), identifier(rel)),
                       chain=len(inputs) == len(outputs) == 1,
-                      training=all(o in aux_only for o in outputs),
-                      trunk=not _feeds_concat(g, outputs))
+                      training=all(o in guarded for o in outputs),
+                      trunk=not _merged(g, outputs, scope))
 
 
-def _feeds_concat(g, nodes) -> bool:
-    """Whether a value is one branch of a concat (then it keeps its branch's name)."""
-    return any(g.nodes[dst]["op"] == "concat" for n in nodes for dst in g.successors(n))
-
-
-def _render(g, node: str, scope: Scope, attr_text: AttrText) -> Callable[[list[str]], str]:
-    data = g.nodes[node]
-    op, attrs = data["op"], data["attrs"]
-    if op not in SUPPORTED_OPS:
-        raise SpecError.at(data["loc"], f"the PyTorch backend has no '{op}' operation")
-    if op in MODULE_OPS:
-        ref = module_ref(data["module"], scope.module)
-        if op == "conv" and attrs["relu"] and not attrs["bn"]:
-            return lambda a: f"F.relu({ref}({a[0]}), inplace=True)"
-        return lambda a: f"{ref}({a[0]})"
-    if op == "concat":
-        return lambda a: f"torch.cat([{', '.join(a)}], 1)"
-    if op == "relu":
-        return lambda a: f"F.relu({a[0]})"
-    if op == "flatten":
-        return lambda a: f"torch.flatten({a[0]}, 1)"
-    # add: relu?(trunk + scale * residual)
-    scale = attr_text(node, "scale")
-
-    def add(a):
-        total = f"{a[0]} + {a[1]}" if scale == "1.0" else f"{a[0]} + {a[1]} * {scale}"
-        return f"F.relu({total}, inplace=True)" if attrs["relu"] else total
-
-    return add
+def _merged(g, nodes, scope: Scope) -> bool:
+    """Whether a value is one input of a merge of this scope (a concat, a residual add):
+    then it keeps a name of its own instead of taking over its input's."""
+    return any(len(g.nodes[dst]["inputs"]) > 1 and g.nodes[dst]["scope"] == scope.path
+               for n in nodes for dst in g.successors(n))
