@@ -17,16 +17,34 @@ DOCS = Path(__file__).resolve().parent
 OUT = DOCS / "gallery"
 
 NETWORKS = {
+    "v1": ("GoogLeNet (Inception-v1)", "GoogLeNet paper, Fig. 3, Table 1"),
+    "bn_inception": ("BN-Inception (Inception-v2)", "BN paper, Fig. 5"),
     "v3": ("Inception-v3", "v3 paper, Fig. 5-8, Table 1"),
     "v4": ("Inception-v4", "Fig. 9"),
     "irv1": ("Inception-ResNet-v1", "Fig. 15"),
     "irv2": ("Inception-ResNet-v2 as released", "Fig. 15 (released variant)"),
     "irv2_paper": ("Inception-ResNet-v2 as the paper draws it", "Fig. 15"),
+    "xception": ("Xception", "Xception paper, Fig. 5"),
+    "resnet50": ("ResNet-50", "ResNet paper, Table 1"),
+    "resnet50_v2": ("ResNet-v2-50 (pre-activation)", "Identity Mappings paper, Fig. 4e"),
+    "se_resnet50": ("SE-ResNet-50", "SE paper, Table 1"),
 }
 
-# (network, block) -> the figure it corresponds to. "v3 paper" is Szegedy et al. 2015; the
-# others are the Inception-v4 paper's.
+# (network, block) -> the figure it corresponds to. "v3 paper" is Szegedy et al. 2015; plain
+# "Fig." the Inception-v4 paper's; the others name their paper.
 FIGURES = {
+    ("v1", "Inception"): "GoogLeNet paper, Fig. 2(b) (3x3 for 5x5, torchvision)",
+    ("v1", "InceptionAux"): "GoogLeNet paper, Section 5",
+    ("bn_inception", "Inception"): "BN paper, Fig. 5 (Inception 3a-5b)",
+    ("bn_inception", "Reduction"): "BN paper, Fig. 5 (3c, 4e)",
+    ("xception", "XceptionBlock"): "Xception paper, Fig. 5",
+    ("xception", "SeparableStep"): "Xception paper, Fig. 4 (a separable convolution)",
+    ("resnet50", "Stage"): "ResNet paper, Table 1 (conv2_x ... conv5_x)",
+    ("resnet50", "Bottleneck"): "ResNet paper, Fig. 5 (right)",
+    ("resnet50_v2", "PreActStage"): "ResNet paper, Table 1",
+    ("resnet50_v2", "PreActBottleneck"): "Identity Mappings paper, Fig. 4(e)",
+    ("se_resnet50", "Stage"): "ResNet paper, Table 1",
+    ("se_resnet50", "Bottleneck"): "SE paper, Fig. 3 (SE-ResNet module)",
     ("v3", "InceptionV3Stem"): "v3 paper, Table 1",
     ("v3", "InceptionA"): "v3 paper, Fig. 5",
     ("v3", "InceptionB"): "v3 paper, Fig. 10",

@@ -15,6 +15,7 @@ import textwrap
 import networkx as nx
 
 from incdsl.codegen.classes import Classes, GeneratedClass
+from incdsl.codegen.format import Call, layout
 from incdsl.lower import identifier, scope_tree
 from incdsl.ops import OPS
 
@@ -57,7 +58,8 @@ def generate(g: nx.DiGraph) -> str:
     if len(outputs) > 1:
         fields = ", ".join(f'"{a}"' for a in outputs)
         head += ["", "# What the network returns in training mode, like torchvision's.",
-                 f'InceptionOutputs = namedtuple("InceptionOutputs", [{fields}])']
+                 *layout(Call("namedtuple", ['"InceptionOutputs"', f"[{fields}]"]), "",
+                         "InceptionOutputs = ")]
     parts = ["\n".join(head) + "\n"]
     for op in OPS.values():
         for helper in op.helpers:

@@ -151,6 +151,9 @@ def network_view(g: nx.DiGraph) -> graphviz.Digraph:
     dot = _digraph(g.graph["name"], label=f"{g.graph['name']}", labelloc="t", fontsize="16")
     aux = _aux_nodes(g)
     aux_members = {n for nodes in aux.values() for n in nodes}
+    # Where a head leaves the trunk, a run of equal blocks is cut, so the head is drawn
+    # leaving from the block it follows.
+    taps = {src for n in aux_members for src in g.nodes[n]["inputs"] if src not in aux_members}
     boxes = [_input_box(g)]
     blocks = g.graph["blocks"]
     for node, data in g.nodes(data=True):
@@ -165,7 +168,7 @@ def network_view(g: nx.DiGraph) -> graphviz.Digraph:
                 prev.members.append(node)
                 prev.last = node
                 continue
-            if prev.block == inst.block:
+            if prev.block == inst.block and prev.last not in taps:
                 prev.members.append(node)
                 prev.last = node
                 prev.count += 1

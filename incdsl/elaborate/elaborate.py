@@ -10,12 +10,19 @@ through `_Here`, the little interface statements see. What each line refers to w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from incdsl.elaborate.bind import Bound, Literal
 from incdsl.elaborate.expr import evaluate, to_ir
 from incdsl.elaborate.naming import DEFAULTS, Scope, count_kinds, kind_of
-from incdsl.elaborate.resolve import IMPLICIT_PARAMS, BlockLine, OpLine, Resolution, resolve
+from incdsl.elaborate.resolve import (
+    IMPLICIT_PARAMS,
+    INPUT_CHANNELS,
+    BlockLine,
+    OpLine,
+    Resolution,
+    resolve,
+)
 from incdsl.errors import ErrorSink, SpecError, UsageError, did_you_mean
 from incdsl.ir import expr as ir
 from incdsl.ir.graph import BlockInstance, Container, Graph, Node, add_node, new_graph
@@ -38,6 +45,8 @@ class Ctx:
     stack: tuple[str, ...] = ()  # names of the blocks being instantiated
     instances: tuple[str, ...] = ()  # their instance paths
     trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
+    frames: dict = field(default_factory=dict)  # statement name -> what it shares with its body
+    conditions: tuple[ast.Expr, ...] = ()  # the `if`s whose arm is being walked, outermost first
 
 
 def select_network(program: Program, network: str | None = None) -> ast.Definition:
@@ -161,10 +170,12 @@ class _Elaborator:
             cond = evaluate(stmt.cond, ctx.env)
             if not isinstance(cond, bool):
                 raise SpecError.at(stmt.cond.loc, f"'if' needs true or false, got {describe(cond)}")
+            ctx = replace(ctx, conditions=(*ctx.conditions, stmt.cond))
             return self._body(stmt.then if cond else stmt.orelse, cur, ctx, scope)
         line = self.resolution[stmt]
         if isinstance(stmt, ast.Compound):
-            args = self._args(stmt.name, line.statement.signature, line.args, ctx, stmt)
+            args = self._args(stmt.name, line.statement.signature, line.args, ctx, stmt,
+                              cur=cur)
             return line.statement.elaborate(stmt, args, cur, _Here(self, ctx, scope))
         if isinstance(line, OpLine) and not line.op.takes_input:
             return self._source(line.op, stmt, ctx, scope)
@@ -185,7 +196,7 @@ class _Elaborator:
     # ---- layers ----------------------------------------------------------------------------
 
     def _args(self, name: str, sig: Signature, bound: Bound, ctx: Ctx, where: ast.Stmt,
-              defaults: dict | None = None) -> Args:
+              defaults: dict | None = None, cur: str | None = None) -> Args:
         """A line's slots evaluated, over the op's defaults and those of `defaults` lines."""
         bound.check(name, sig, where.loc)
         values = {**sig.defaults, **sig.flags, **(defaults or {})}
@@ -198,7 +209,7 @@ class _Elaborator:
                 if not isinstance(arg.value, (ast.Number, ast.Dims, ast.String)):
                     exprs[slot] = to_ir(arg.value, ctx.symbols)
             locs[slot] = arg.loc
-        return Args(values, where.loc, locs, exprs)
+        return Args(values, where.loc, locs, exprs, None if cur is None else ir.Channels(cur))
 
     def _source(self, op: Op, stmt: ast.Layer, ctx: Ctx, scope: Scope) -> str:
         """The network's input: a node that reads no other."""
@@ -213,7 +224,7 @@ class _Elaborator:
         line = self.resolution[layer]
         op = line.op
         args = self._args(op.name, op.signature, line.args, ctx, layer,
-                          ctx.defaults.get(op.name))
+                          ctx.defaults.get(op.name), cur)
         attrs, exprs = op.make(args, [self.g.nodes[cur]["shape"]], self.cx)
         if repeat is not None:
             name = f"{name}[{repeat[0]}]"
@@ -239,7 +250,11 @@ class _Elaborator:
         self.g.graph["blocks"][child.path] = BlockInstance(
             child.path, child.module, d.name, dict(args), layer.loc, d.name_loc,
             ctx.instances[-1] if ctx.instances else None, repeat, arg_exprs)
-        inner = Ctx(args, {p: ir.Param(p) for p in args}, ctx.defaults, (*ctx.stack, d.name),
+        env, symbols = dict(args), {p: ir.Param(p) for p in args}
+        if INPUT_CHANNELS not in env:  # a parameter of that name wins
+            env[INPUT_CHANNELS] = self.g.nodes[cur]["shape"][0]
+            symbols[INPUT_CHANNELS] = ir.Channels(cur)
+        inner = Ctx(env, symbols, ctx.defaults, (*ctx.stack, d.name),
                     (*ctx.instances, child.path),
                     trail=(*ctx.trail, f"in {d.name}, used at {layer.loc}"))
         return self._body(d.body, cur, inner, child)
@@ -293,30 +308,67 @@ class _Here:
     def __init__(self, elaborator: _Elaborator, ctx: Ctx, scope: Scope):
         self._el, self._ctx, self._scope = elaborator, ctx, scope
 
-    def run(self, body, cur: str, names: dict[str, tuple[Value, ir.Expr]] | None = None) -> str:
-        """Walk `body` from `cur` in this scope; `names` adds names its expressions may read."""
+    def run(self, body, cur: str, names: dict[str, tuple[Value, ir.Expr]] | None = None,
+            frame: tuple[str, object] | None = None, note: str | None = None) -> str:
+        """Walk `body` from `cur` in this scope; `names` adds names its expressions may read,
+        `frame` (statement name, object) something statements inside may reach by
+        `frame(name)`, however deep (a residual's shortcut slot); `note` is said with any
+        error inside."""
         ctx = self._ctx
+        if note:
+            ctx = replace(ctx, trail=(*ctx.trail, note))
         if names:
             ctx = replace(ctx, env={**ctx.env, **{k: v for k, (v, _) in names.items()}},
                           symbols={**ctx.symbols, **{k: e for k, (_, e) in names.items()}})
+        if frame:
+            ctx = replace(ctx, frames={**ctx.frames, frame[0]: frame[1]})
         return self._el._body(body, cur, ctx, self._scope)
+
+    def frame(self, name: str):
+        """What the innermost enclosing statement `name` shared with its body."""
+        return self._ctx.frames[name]
+
+    def switch(self) -> str | None:
+        """The network parameter whose `if` chose this line, when a bare one did
+        (`if aux_logits:`): what `--set NAME=false` turns off."""
+        network = {p.name for p in self._el.definition.params}
+        cond = self._ctx.conditions[-1] if self._ctx.conditions else None
+        if isinstance(cond, ast.Name) and cond.id in network and not self._ctx.stack:
+            return cond.id
+        return None
 
     def line(self, stmt: ast.Stmt, cur: str, kind: str, first: int | None = None) -> str:
         """One line, its node named as a `kind` (numbered from `first`: `branch0`)."""
         return self._el._stmt(stmt, cur, self._ctx, self._scope, kind, first)
 
     def child(self, kind: str, alias: str | None, loc, body, first: int | None = None) -> _Here:
-        """A module scope of its own inside this one: a branch of several layers, a head."""
+        """A module scope of its own inside this one: a branch of several layers, a head,
+        a shortcut, a gate."""
         name = self._scope.name(kind, alias, loc, first)
         child = self._scope.child(name, count_kinds(body, self._el.blocks))
         self._el.g.graph["containers"][child.path] = Container(child.path, child.module, kind)
         return _Here(self._el, self._ctx, child)
 
-    def emit(self, op: str, attrs, inputs: list[str], stmt: ast.Stmt, exprs=None) -> str:
-        """A node of `op` reading `inputs`, named in this scope."""
-        name = self._scope.name(OPS[op].kind, stmt.alias, stmt.loc)
+    def emit(self, op: str, attrs, inputs: list[str], stmt: ast.Stmt, exprs=None, *,
+             alias: bool = True) -> str:
+        """A node of `op` reading `inputs`, named in this scope (by the statement's `as`
+        name, unless `alias` is false because the statement gave it to its body)."""
+        name = self._scope.name(OPS[op].kind, stmt.alias if alias else None, stmt.loc)
         return self._el._add(self._scope, name, OPS[op], attrs, inputs, stmt, self._ctx,
                              module=None, exprs=exprs)
+
+    def layer(self, op: str, cur: str, stmt: ast.Stmt, kind: str) -> str:
+        """A layer of `op` on `cur` with its default settings (and those of `defaults`
+        lines), as if a line named it: `residual preact:` makes its `bn` so."""
+        el, spec = self._el, OPS[op]
+        sig = spec.signature
+        values = {**sig.defaults, **sig.flags, **self._ctx.defaults.get(op, {})}
+        args = Args(values, stmt.loc, input_channels=ir.Channels(cur))
+        attrs, exprs = spec.make(args, [self.shape(cur)], el.cx)
+        name = self._scope.name(kind, None, stmt.loc)
+        module = self._scope.module_path(name) if spec.has_module else None
+        return el._add(self._scope, name, spec, attrs, [cur], stmt, self._ctx, module=module,
+                       exprs=exprs)
 
     def shape(self, node: str) -> tuple:
         return self._el.g.nodes[node]["shape"]

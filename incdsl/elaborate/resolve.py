@@ -23,6 +23,8 @@ from incdsl.syntax.program import Program
 
 # Every network has these, declared or not: TF-Slim's depth_multiplier and min_depth.
 IMPLICIT_PARAMS = {"width": 1.0, "min_depth": 16}
+# Every block can read the channel count of the tensor it is applied to.
+INPUT_CHANNELS = "in_channels"
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _is_source(stmt: ast.Stmt) -> bool:
 def scope_names(d: ast.Definition) -> set[str]:
     """The names a definition's expressions may read."""
     names = {p.name for p in d.params} | set(CONSTANTS)
-    return names | set(IMPLICIT_PARAMS) if d.kind == "network" else names
+    return names | set(IMPLICIT_PARAMS) if d.kind == "network" else names | {INPUT_CHANNELS}
 
 
 class _Definition:
@@ -129,23 +131,31 @@ class _Definition:
                                          "`input 3x299x299`"))
         self.body(body, scope_names(self.d), first=self.d.kind == "network")
 
-    def body(self, stmts, scope: set[str], first: bool = False) -> None:
+    def body(self, stmts, scope: set[str], first: bool = False, inside: str | None = None
+             ) -> None:
+        """`inside`: the statement whose body this is, for statements that belong in one."""
         for index, stmt in enumerate(stmts):
             try:
-                self.stmt(stmt, scope, first and index == 0)
+                if isinstance(stmt, ast.Compound) and stmt.name in STATEMENTS:
+                    parent = STATEMENTS[stmt.name].parent
+                    if parent is not None and parent != inside:
+                        raise SpecError.at(stmt.name_loc, f"'{stmt.name}:' belongs directly "
+                                           f"inside `{parent}:`")
+                self.stmt(stmt, scope, first and index == 0, inside)
             except SpecError as e:
                 self.errors.add(e)
 
-    def stmt(self, stmt: ast.Stmt, scope: set[str], first: bool = False) -> None:
+    def stmt(self, stmt: ast.Stmt, scope: set[str], first: bool = False,
+             inside: str | None = None) -> None:
         if isinstance(stmt, ast.Chain):
             for layer in stmt.layers:
                 if layer.name == DEFAULTS:
                     raise SpecError.at(layer.loc, "defaults must stand on a line of their own")
                 self.layer(layer, scope, False)
-        elif isinstance(stmt, ast.If):
+        elif isinstance(stmt, ast.If):  # its arms belong to the body it stands in
             self.expr(stmt.cond, scope)
-            self.body(stmt.then, scope)
-            self.body(stmt.orelse, scope)
+            self.body(stmt.then, scope, inside=inside)
+            self.body(stmt.orelse, scope, inside=inside)
         elif isinstance(stmt, ast.Compound):
             self.compound(stmt, scope)
         else:
@@ -161,7 +171,7 @@ class _Definition:
         self.slots(args, scope)
         self.resolution.lines[id(stmt)] = StatementLine(statement, args)
         statement.check(stmt, self.errors.add)
-        self.body(stmt.body, scope | set(statement.body_names))
+        self.body(stmt.body, scope | set(statement.body_names), inside=stmt.name)
 
     def layer(self, layer: ast.Layer, scope: set[str], first: bool) -> None:
         if layer.repeat is not None:

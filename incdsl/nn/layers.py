@@ -13,4 +13,4 @@ def outputs_type(names: tuple[str, ...]):
     """The namedtuple a network with auxiliary heads returns in training mode."""
     if names == InceptionOutputs._fields:
         return InceptionOutputs
-    return namedtuple("Outputs", names)
+    return namedtuple("InceptionOutputs", names)  # the name generated files give it too

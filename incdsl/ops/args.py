@@ -34,6 +34,7 @@ class Args:
     where: Location  # the line
     locs: dict[str, Location] = field(default_factory=dict)  # slots the line set
     exprs: dict[str, Expr] = field(default_factory=dict)  # slots set by an expression
+    input_channels: Expr | None = None  # the channel count of the line's input, symbolically
 
     def __getitem__(self, slot: str) -> Value:
         return self.values[slot]

@@ -25,5 +25,8 @@ class Aux(Statement):
         if head == "logits" or here.has_output(head):
             raise SpecError.at(args.loc("name"), f"there is already an output '{head}'")
         head_scope = here.child("aux", stmt.alias or head, stmt.loc, stmt.body)
-        here.output(head, head_scope.run(stmt.body, cur))
+        switch = here.switch()
+        note = f"in the auxiliary head '{head}'" + (
+            f"; `--set {switch}=false` leaves it out" if switch else "")
+        here.output(head, head_scope.run(stmt.body, cur, note=note))
         return cur

@@ -118,6 +118,17 @@ class Statements:
     lines: tuple[str, ...]
 
 
+def with_relu(expr: str, relu: str) -> str | Statements:
+    """A forward expression through a ReLU when `relu` says so: `relu` is the text of a flag,
+    "True" or "False" for a number, or a constructor argument (`self.relu`) to test at run
+    time."""
+    if relu == "False":
+        return expr
+    if relu == "True":
+        return f"F.relu({expr}, inplace=True)"
+    return Statements((f"{{out}} = {expr}", f"if {relu}:", "    {out} = F.relu({out}, inplace=True)"))
+
+
 class AttrText(Protocol):
     """Attribute name -> its Python text: a literal, a constructor argument or `self.scale`."""
 
@@ -204,6 +215,7 @@ class Statement:
     doc: ClassVar[str] = ""
     signature: ClassVar[Signature] = Signature()
     body_names: ClassVar[tuple[str, ...]] = ()  # names its body may read (`trunk`)
+    parent: ClassVar[str | None] = None  # the statement it must stand directly inside
 
     def check(self, stmt, report) -> None:
         """Static checks of the statement's body; `report(SpecError)` records one."""

@@ -1,5 +1,6 @@
-"""`maxpool KERNEL [/S] [valid|same|padding=P]` and `avgpool ... [no count_include_pad]`:
-pooling windows that keep the channels."""
+"""`maxpool KERNEL [/S] [valid|same|padding=P] [ceil]` and `avgpool ... [no count_include_pad]`:
+pooling windows that keep the channels. `ceil` rounds the output size up, as Caffe did and
+PyTorch's `ceil_mode=True` does (GoogLeNet, BN-Inception)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,21 @@ from dataclasses import dataclass
 from incdsl.ops import window
 from incdsl.ops.base import POOL, Op, Signature, register
 
-_STYLE = POOL
+
+@dataclass(frozen=True)
+class PoolAttrs(window.Window):
+    ceil: bool
+
+
+@dataclass(frozen=True)
+class AvgPoolAttrs(PoolAttrs):
+    count_include_pad: bool
+
+
+def _signature(**flags: bool) -> Signature:
+    return Signature(positional=("kernel",), keywords=("stride", "padding"),
+                     flags={"ceil": False, **flags}, words=window.WORDS,
+                     defaults=dict(window.DEFAULTS), required=("kernel",), wants=window.WANTS)
 
 
 @register
@@ -17,43 +32,35 @@ class MaxPool(Op):
     kind = "pool"
     doc = "max pooling"
     example = "maxpool 3x3 /2 valid"
-    signature = Signature(positional=("kernel",), keywords=("stride", "padding"),
-                          words=window.WORDS, defaults=dict(window.DEFAULTS),
-                          required=("kernel",), wants=window.WANTS)
-    style = _STYLE
+    signature = _signature()
+    style = POOL
+    torch_class = "nn.MaxPool2d"
+    title = "MaxPool"
 
     def make(self, args, inputs, cx):
-        return window.Window(**window.window(args, "pool size")), {}
+        return PoolAttrs(**window.window(args, "pool size"), ceil=args.flag("ceil")), {}
 
     def infer(self, a, inputs):
-        ho, wo = window.slide(self.name, a, inputs[0])
+        ho, wo = window.slide(self.name, a, inputs[0], ceil=a.ceil)
         return (inputs[0][0], ho, wo), 0, 0
 
     def module(self, a):
         from torch import nn
 
-        return nn.MaxPool2d(a.kernel, a.stride, a.padding)
+        return nn.MaxPool2d(a.kernel, a.stride, a.padding, ceil_mode=a.ceil)
 
     def code(self, a, in_channels, value):
-        return "nn.MaxPool2d", self._code_args(a)
-
-    def _code_args(self, a) -> list[str]:
         args = [window.pair_text(a.kernel), f"stride={window.pair_text(a.stride)}"]
         if a.padding != (0, 0):
             args.append(f"padding={window.pair_text(a.padding)}")
-        return args
+        return self.torch_class, args + (["ceil_mode=True"] if a.ceil else [])
 
     def label(self, a):
         size, extra = window.figure_text(a)
-        return f"{size} MaxPool" + (f" ({' '.join(extra)})" if extra else "")
+        return f"{size} {self.title}" + (f" ({' '.join(extra)})" if extra else "")
 
     def describe(self, a):
-        return window.summary_text(self.name, a)
-
-
-@dataclass(frozen=True)
-class AvgPoolAttrs(window.Window):
-    count_include_pad: bool
+        return window.summary_text(self.name, a) + (" ceil" if a.ceil else "")
 
 
 @register
@@ -61,28 +68,23 @@ class AvgPool(MaxPool):
     name = "avgpool"
     doc = "average pooling; `no count_include_pad` leaves the padding out (TF's SAME)"
     example = "avgpool 3x3 no count_include_pad"
-    signature = Signature(positional=("kernel",), keywords=("stride", "padding"),
-                          flags={"count_include_pad": True}, words=window.WORDS,
-                          defaults=dict(window.DEFAULTS), required=("kernel",),
-                          wants=window.WANTS)
+    signature = _signature(count_include_pad=True)
+    torch_class = "nn.AvgPool2d"
+    title = "Avg Pooling"
 
     def make(self, args, inputs, cx):
-        return AvgPoolAttrs(**window.window(args, "pool size"),
+        return AvgPoolAttrs(**window.window(args, "pool size"), ceil=args.flag("ceil"),
                             count_include_pad=args.flag("count_include_pad")), {}
 
     def module(self, a):
         from torch import nn
 
-        return nn.AvgPool2d(a.kernel, a.stride, a.padding, count_include_pad=a.count_include_pad)
+        return nn.AvgPool2d(a.kernel, a.stride, a.padding, ceil_mode=a.ceil,
+                            count_include_pad=a.count_include_pad)
 
     def code(self, a, in_channels, value):
-        extra = [] if a.count_include_pad else ["count_include_pad=False"]
-        return "nn.AvgPool2d", self._code_args(a) + extra
-
-    def label(self, a):
-        size, extra = window.figure_text(a)
-        return f"{size} Avg Pooling" + (f" ({' '.join(extra)})" if extra else "")
+        head, args = super().code(a, in_channels, value)
+        return head, args + ([] if a.count_include_pad else ["count_include_pad=False"])
 
     def describe(self, a):
-        text = window.summary_text(self.name, a)
-        return text + ("" if a.count_include_pad else " excl-pad")
+        return super().describe(a) + ("" if a.count_include_pad else " excl-pad")

@@ -48,11 +48,17 @@ def padding_for(args: Args, kernel: Pair) -> Pair:
     return check_pair(value, args.loc("padding"), "padding", lo=0)
 
 
-def out_size(size: int, kernel: int, stride: int, pad: int) -> int:
-    return (size + 2 * pad - kernel) // stride + 1
+def out_size(size: int, kernel: int, stride: int, pad: int, ceil: bool = False) -> int:
+    """PyTorch's rule; rounding up, the last window must still start inside the input or
+    its left padding."""
+    if not ceil:
+        return (size + 2 * pad - kernel) // stride + 1
+    out = -(-(size + 2 * pad - kernel) // stride) + 1
+    return out - 1 if (out - 1) * stride >= size + pad else out
 
 
-def slide(name: str, a: Window, shape: Shape, *, pad_limit: bool = True) -> Pair:
+def slide(name: str, a: Window, shape: Shape, *, pad_limit: bool = True,
+          ceil: bool = False) -> Pair:
     """The output height and width, or a ShapeError saying why the window does not fit."""
     if len(shape) != 3:
         raise ShapeError(f"{name} needs a C x H x W feature map, got a vector of {shape[0]}",
@@ -64,7 +70,7 @@ def slide(name: str, a: Window, shape: Shape, *, pad_limit: bool = True) -> Pair
         raise ShapeError(f"{kh}x{kw} {name} is larger than its {h}x{w} input{padded}")
     if pad_limit and (ph > kh // 2 or pw > kw // 2):
         raise ShapeError(f"padding {ph}x{pw} is more than half the {kh}x{kw} window")
-    return out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
+    return out_size(h, kh, sh, ph, ceil), out_size(w, kw, sw, pw, ceil)
 
 
 def pair_text(value: Pair) -> str:

@@ -89,8 +89,13 @@ def load_text(text: str, path: str = "<string>") -> Program:
 
 def _collect(program: Program, module: ast.Module, path: Path, stack: list[str],
              done: set[str], errors: ErrorSink) -> None:
+    """Add a file's definitions and those of the files it uses. A used file lends its blocks;
+    its networks are its own (they are neither instantiated nor checked here)."""
     program.modules.append(module)
+    used = module is not program.main
     for d in module.definitions:
+        if used and d.kind == "network":
+            continue
         if d.name in program.definitions:
             first = program.definitions[d.name]
             errors.add(SpecError.at(d.name_loc, f"'{d.name}' is defined twice",
@@ -109,18 +114,14 @@ def _collect(program: Program, module: ast.Module, path: Path, stack: list[str],
         elif key not in done:
             done.add(key)
             try:
-                used = parse(read_source(target), display_path(target))
+                used_module = parse(read_source(target), display_path(target))
             except SpecError as e:
                 errors.add(e)
                 continue
             except UsageError as e:
                 errors.add(SpecError.at(use.loc, str(e)))
                 continue
-            networks = [d for d in used.definitions if d.kind == "network"]
-            if networks:
-                errors.add(SpecError.at(use.loc, f"\"{use.path}\" defines a network "
-                                        f"('{networks[0].name}'); use only block libraries"))
-            _collect(program, used, target, stack + [key], done, errors)
+            _collect(program, used_module, target, stack + [key], done, errors)
 
 
 def _find_use(use: ast.Use, including: Path) -> Path | None:

@@ -1,8 +1,9 @@
 """Match two state_dicts by structure: same order, same shapes, tensor by tensor.
 
-Both sides list their tensors in module-registration order, which for these networks is the
-order of the layers in the paper's figures, so names never have to agree. The first tensor
-that does not fit stops the import with both names and shapes; nothing is loaded then.
+Names never have to agree. A reference given as a model is read in the order its forward runs
+(`incdsl.weights.order`), as is ours; a state_dict or checkpoint file in its own order, which
+is the order its model registered its layers. The first tensor that does not fit stops the
+import with both names and shapes; nothing is loaded then.
 """
 
 from __future__ import annotations
@@ -55,18 +56,31 @@ def match_state_dicts(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, tor
 
 
 def import_weights(model: nn.Module, source, *, skip: Iterable[str] = (),
-                   skip_reference: Iterable[str] = ()) -> list[str]:
+                   skip_reference: Iterable[str] = (),
+                   input_shape: tuple[int, ...] | None = None) -> list[str]:
     """Copy a reference's weights into `model` (a module built from a spec).
 
     `source`: an nn.Module, a state_dict, a checkpoint path or a reference name like
     "timm:inception_resnet_v2" (see `incdsl.weights.sources`). `skip` / `skip_reference`
     leave out tensors under those module paths (the classifier, when the heads differ).
-    Returns the keys of `model` left as they were (those under `skip`)."""
-    from incdsl.weights.sources import load_source
-
-    skip = tuple(skip)
-    theirs = load_source(source)
-    ours = model.state_dict()
-    mapped = match_state_dicts(ours, theirs, skip=skip, skip_reference=skip_reference)
+    With `input_shape` (C, H, W) and a model as source, tensors are paired in the order both
+    forwards run. Returns the keys of `model` left as they were (those under `skip`)."""
+    ours, theirs = ordered_states(model, source, input_shape)
+    mapped = match_state_dicts(ours, theirs, skip=tuple(skip), skip_reference=skip_reference)
     model.load_state_dict(mapped, strict=False)
     return [k for k in ours if k not in mapped]
+
+
+def ordered_states(model: nn.Module, source, input_shape: tuple[int, ...] | None = None):
+    """(ours, theirs): both state_dicts, each in the order tensors are paired."""
+    from incdsl.weights.order import run_order
+    from incdsl.weights.sources import load_source
+
+    theirs = load_source(source)
+    ours = model.state_dict()
+    if isinstance(source, nn.Module) and input_shape is not None:
+        our_order, their_order = run_order(model, input_shape), run_order(source, input_shape)
+        if our_order is not None and their_order is not None:
+            ours = {k: ours[k] for k in our_order}
+            theirs = {k: theirs[k] for k in their_order}
+    return ours, theirs

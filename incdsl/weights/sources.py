@@ -12,11 +12,12 @@ from torch import nn
 
 from incdsl.errors import UsageError
 
-LIBRARIES = ("timm", "torchvision", "facenet")
+LIBRARIES = ("timm", "torchvision", "facenet", "pretrainedmodels")
 
 
 def reference_model(name: str, *, pretrained: bool = False) -> nn.Module:
-    """`timm:inception_resnet_v2`, `torchvision:inception_v3`, `facenet:InceptionResnetV1`."""
+    """`timm:inception_resnet_v2`, `torchvision:inception_v3`, `facenet:InceptionResnetV1`,
+    `pretrainedmodels:bninception`."""
     library, sep, model = name.partition(":")
     if not sep or library not in LIBRARIES or not model:
         raise UsageError(f"unknown reference '{name}': expected LIBRARY:MODEL with LIBRARY one "
@@ -33,10 +34,22 @@ def reference_model(name: str, *, pretrained: bool = False) -> nn.Module:
 
             if model not in tvm.list_models():
                 raise UsageError(f"torchvision has no model '{model}'")
-            if model == "inception_v3":  # its aux head is part of the architecture
-                return tvm.inception_v3(weights="DEFAULT" if pretrained else None,
-                                        aux_logits=True, init_weights=True)
-            return tvm.get_model(model, weights="DEFAULT" if pretrained else None)
+            weights = "DEFAULT" if pretrained else None
+            if model in ("inception_v3", "googlenet"):  # the aux heads are the architecture's
+                return tvm.get_model(model, weights=weights, aux_logits=True,
+                                     init_weights=not pretrained)
+            return tvm.get_model(model, weights=weights)
+        if library == "pretrainedmodels":
+            # The model files themselves: the package's __init__ imports every model it has.
+            import importlib
+
+            try:
+                module = importlib.import_module(f"pretrainedmodels.models.{model}")
+            except ModuleNotFoundError as e:
+                if e.name != f"pretrainedmodels.models.{model}":
+                    raise
+                raise UsageError(f"pretrainedmodels has no model '{model}'") from None
+            return getattr(module, model)(pretrained="imagenet" if pretrained else None)
         # facenet-pytorch: import the model file itself, its package pulls in optional deps.
         from facenet_pytorch.models import inception_resnet_v1 as facenet
 

@@ -25,7 +25,10 @@ RESNET = {"blocks_a": 2, "blocks_b": 1, "blocks_c": 2}
 # Small versions for the build comparisons (v3's aux head needs 299).
 SMALL = {"width": 0.25, "size": 75, "classes": 10}
 NETWORKS = {"v3": {"width": 0.25, "classes": 10}, "v4": SMALL, "irv1": {**SMALL, **RESNET},
-            "irv2": {**SMALL, **RESNET}, "irv2_paper": SMALL}
+            "irv2": {**SMALL, **RESNET}, "irv2_paper": SMALL,
+            "v1": {**SMALL, "size": 64}, "bn_inception": {**SMALL, "size": 224},
+            "xception": SMALL, "resnet50": {**SMALL, "size": 64},
+            "resnet50_v2": {**SMALL, "size": 64}, "se_resnet50": {**SMALL, "size": 64}}
 
 
 def load_generated(path, name="generated"):
@@ -37,7 +40,7 @@ def load_generated(path, name="generated"):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    """spec name -> path of the generated file, for the shipped networks at full size."""
+    """spec name -> path of the generated file, for every shipped network at full size."""
     folder = tmp_path_factory.mktemp("generated")
     paths = {}
     for name in NETWORKS:
@@ -222,3 +225,9 @@ def test_generated_initialisation_follows_the_spec(tmp_path):
     assert network.aux_logits.head.conv2.conv.weight.abs().max() <= 0.02  # init_std=0.01
     w = network.mixed_6e.branch0.conv.weight
     assert w.abs().max() <= 0.2 and w.std() > 0.07  # the default: std 0.1, cut at 2 std
+
+
+def test_every_shipped_network_is_compiled():
+    from incdsl.resources import shipped_architectures
+
+    assert sorted(NETWORKS) == shipped_architectures()

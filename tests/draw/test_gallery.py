@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import incdsl
+import incdsl.resources
 from incdsl.draw.views import render_view
 
 GALLERY = Path(__file__).resolve().parents[2] / "docs" / "gallery"
@@ -38,7 +39,7 @@ def test_gallery_has_every_network_and_block():
     from incdsl.draw.views import block_names
 
     expected = set()
-    for spec in ("v3", "v4", "irv1", "irv2", "irv2_paper"):
+    for spec in incdsl.resources.shipped_architectures():
         expected |= {spec} | {f"{spec}-{b}" for b in block_names(incdsl.graph(spec))}
     assert {p.stem for p in FILES} == expected
     text = (GALLERY.parent / "gallery.md").read_text()

@@ -10,7 +10,7 @@ import torch
 from incdsl.resources import shipped_architectures
 
 # Width 1/8 keeps each network to a few hundred thousand parameters; 75x75 is the smallest
-# input every network accepts (v3's auxiliary head needs the full 299).
+# input the Inception networks accept (v3's auxiliary head needs the full 299).
 SMALL = {
     "v3": ["--set", "width=0.125", "--set", "size=299"],
     "v4": ["--set", "width=0.125", "--set", "size=75"],
@@ -19,6 +19,13 @@ SMALL = {
     "irv2": ["--set", "width=0.125", "--set", "size=75", "--set", "blocks_a=1",
              "--set", "blocks_b=1", "--set", "blocks_c=1"],
     "irv2_paper": ["--set", "width=0.125", "--set", "size=75"],
+    "v1": ["--set", "width=0.125", "--set", "size=64"],
+    # The Caffe port's 7x7 average pool before the classifier takes only 224.
+    "bn_inception": ["--set", "width=0.125", "--set", "size=224"],
+    "xception": ["--set", "width=0.125", "--set", "size=75"],
+    "resnet50": ["--set", "width=0.125", "--set", "size=64"],
+    "resnet50_v2": ["--set", "width=0.125", "--set", "size=64"],
+    "se_resnet50": ["--set", "width=0.125", "--set", "size=64"],
 }
 
 

@@ -17,14 +17,19 @@ class Case:
     spec: str
     reference: str  # LIBRARY:MODEL
     overrides: dict = field(default_factory=dict)
-    small: int | None = 139  # a smaller legal input size, None if the spec has none
+    sizes: tuple[int, ...] = (299, 139)  # the input sizes compared, the first the spec's own
     skip: tuple[str, ...] = ()  # our tensors the reference lacks
     skip_reference: tuple[str, ...] = ()  # reference tensors we lack
+
+    @property
+    def small(self) -> int:
+        """The smallest size compared: the training step's."""
+        return min(self.sizes)
 
 
 CASES = {
     # torchvision's aux head needs the 17x17 grid of a 299 input: no smaller legal size.
-    "v3-torchvision": Case("v3", "torchvision:inception_v3", small=None),
+    "v3-torchvision": Case("v3", "torchvision:inception_v3", sizes=(299,)),
     "v3-timm": Case("v3", "timm:inception_v3", {"aux_logits": False, "drop_rate": 0.0}),
     "v4-timm": Case("v4", "timm:inception_v4"),
     "irv2-timm": Case("irv2", "timm:inception_resnet_v2"),
@@ -32,6 +37,15 @@ CASES = {
     # layer: the trunks are compared, up to the pooled 1792 features.
     "irv1-facenet": Case("irv1", "facenet:InceptionResnetV1", skip=("fc",),
                          skip_reference=("last_linear", "last_bn", "logits")),
+    # The family's neighbours (their own input size first, then a smaller one).
+    "v1-torchvision": Case("v1", "torchvision:googlenet", sizes=(224, 128)),
+    # The Caffe port's 7x7 average pool before the classifier fixes the input at 224.
+    "bn_inception-pretrainedmodels": Case("bn_inception", "pretrainedmodels:bninception",
+                                          sizes=(224,)),
+    "xception-timm": Case("xception", "timm:legacy_xception"),
+    "resnet50-torchvision": Case("resnet50", "torchvision:resnet50", sizes=(224, 128)),
+    "resnet50_v2-timm": Case("resnet50_v2", "timm:resnetv2_50", sizes=(224, 128)),
+    "se_resnet50-timm": Case("se_resnet50", "timm:seresnet50", sizes=(224, 128)),
 }
 
 _FACENET_TRUNK = ("conv2d_1a", "conv2d_2a", "conv2d_2b", "maxpool_3a", "conv2d_3b", "conv2d_4a",
@@ -83,10 +97,20 @@ def our_outputs(case: Case, model: nn.Module, x: torch.Tensor):
     return model(x)
 
 
+def by_name(outputs) -> dict[str, torch.Tensor]:
+    """A model's outputs by name: `logits`, and in training mode its auxiliary heads' (ours are
+    named like torchvision's fields; torchvision orders GoogLeNet's last head first)."""
+    if isinstance(outputs, tuple):
+        return outputs._asdict()
+    return {"logits": outputs}
+
+
 def loss_of(outputs) -> torch.Tensor:
-    """A training loss that reaches every output: cross-entropy on fixed labels, the aux head
+    """A training loss that reaches every output: cross-entropy on fixed labels, each aux head
     weighted 0.4 as in TF-Slim; a squared norm for feature vectors."""
     if isinstance(outputs, tuple):
-        return loss_of(outputs[0]) + 0.4 * loss_of(outputs[1])
+        named = by_name(outputs)
+        return loss_of(named.pop("logits")) + sum(0.4 * loss_of(v) for _, v in
+                                                  sorted(named.items()))
     labels = torch.arange(outputs.shape[0]) % outputs.shape[1]
     return nn.functional.cross_entropy(outputs, labels) + 1e-3 * outputs.pow(2).mean()
