@@ -14,9 +14,10 @@ export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
 
 if [ "${1:-}" = "--test" ]; then
   "$PY" -m pip install -q -e ".[test]"
-  # facenet-pytorch is only a test reference (Inception-ResNet-v1); its pins on torch are
-  # older than ours, so install it without its dependencies.
-  "$PY" -m pip install -q --no-deps "facenet-pytorch>=2.5"
+  # facenet-pytorch (Inception-ResNet-v1) and pretrainedmodels (BN-Inception) are only test
+  # references; their pins on torch are older than ours, so they come without their
+  # dependencies (pretrainedmodels' own are munch and six, in the test extra).
+  "$PY" -m pip install -q --no-deps "facenet-pytorch>=2.5" "pretrainedmodels==0.7.4"
 else
   "$PY" -m pip install -q -e .
 fi

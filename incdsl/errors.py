@@ -34,6 +34,9 @@ class Location:
         return f"{self.source.path}:{self.line}:{self.column}"
 
 
+_SHOWN = 100  # characters of a source line shown with a caret
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     message: str
@@ -46,11 +49,18 @@ class Diagnostic:
             return "\n".join([head, *(f"  note: {n}" for n in self.notes)])
         loc = self.location
         text = loc.source.line(loc.line).rstrip("\n")
-        # Keep the caret under the right column when the line has tabs.
-        prefix = "".join(c if c == "\t" else " " for c in text[: loc.column - 1])
+        column = loc.column
         width = 1
         if loc.end_column is not None and loc.end_column > loc.column:
             width = loc.end_column - loc.column
+        if len(text) > _SHOWN:  # a window of a long line, around the column
+            start = max(0, min(column - 1 - _SHOWN // 2, len(text) - _SHOWN))
+            text = ("..." if start else "") + text[start : start + _SHOWN] + (
+                "..." if start + _SHOWN < len(text) else "")
+            column = column - start + (3 if start else 0)
+            width = min(width, _SHOWN)
+        # Keep the caret under the right column when the line has tabs.
+        prefix = "".join(c if c == "\t" else " " for c in text[: column - 1])
         out = [f"{loc}: error: {self.message}", f"    {text}", f"    {prefix}{'^' * width}"]
         out += [f"  note: {n}" for n in self.notes]
         return "\n".join(out)

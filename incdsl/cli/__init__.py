@@ -63,12 +63,14 @@ def main(argv=None) -> int:
 
 def add_spec_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> None:
     """The arguments every command that reads a spec shares."""
+    from incdsl.resources import shipped_architectures
+
+    names = ", ".join(shipped_architectures())
     if many:
         p.add_argument("specs", nargs="+", metavar="SPEC",
-                       help="spec files or shipped names (v3, v4, irv1, irv2, irv2_paper)")
+                       help=f"spec files or shipped names ({names})")
     else:
-        p.add_argument("spec", metavar="SPEC",
-                       help="a spec file or a shipped name (v3, v4, irv1, irv2, irv2_paper)")
+        p.add_argument("spec", metavar="SPEC", help=f"a spec file or a shipped name ({names})")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                    help="override a network parameter, e.g. --set classes=5 --set width=0.5")
     p.add_argument("--network", metavar="NAME",

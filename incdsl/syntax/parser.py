@@ -18,6 +18,7 @@ from lark.indenter import Indenter
 from incdsl import resources
 from incdsl.errors import Location, Source, SpecError
 from incdsl.syntax import ast
+from incdsl.syntax.limits import check_limits
 
 # Terminals without a fixed spelling, as a reader would name them.
 _FRIENDLY = {
@@ -74,12 +75,21 @@ def grammar() -> Lark:
 
 
 def parse(text: str, path: str = "<string>") -> ast.Module:
-    """Parse one file. Raises SpecError with the location of the first syntax error."""
+    """Parse one file. Raises SpecError with the first syntax error of each top-level
+    definition that has one."""
     source = Source(path, text)
+    check_limits(source)
+    try:
+        return _to_ast(_parse_tree(text, source), source)
+    except SpecError as first:
+        raise SpecError(_errors_by_definition(text, source) or first.diagnostics) from None
+
+
+def _parse_tree(text: str, source: Source):
     if not text.endswith("\n"):
         text += "\n"  # the grammar ends every statement with a newline
     try:
-        tree = grammar().parse(text, start="start")
+        return grammar().parse(text, start="start")
     except _BadDedent as e:
         line = e.token.end_line
         raise SpecError.at(
@@ -88,8 +98,25 @@ def parse(text: str, path: str = "<string>") -> ast.Module:
             f"indentation levels open here: {', '.join(str(n) for n in e.levels)} columns",
         ) from None
     except UnexpectedInput as e:
-        raise _syntax_error(e, source) from None
-    return _to_ast(tree, source)
+        raise _syntax_error(e, source, text) from None
+
+
+_TOP_LEVEL = re.compile(r"^(use|block|network)\b", re.MULTILINE)
+
+
+def _errors_by_definition(text: str, source: Source) -> list:
+    """The first error of each top-level definition (and `use` line): LALR stops at the first
+    error, so each is parsed again on its own, at its own line numbers."""
+    starts = [m.start() for m in _TOP_LEVEL.finditer(text)] or [0]
+    starts[0] = 0
+    found = []
+    for begin, end in zip(starts, [*starts[1:], len(text)]):
+        lines_before = text.count("\n", 0, begin)
+        try:
+            _to_ast(_parse_tree("\n" * lines_before + text[begin:end], source), source)
+        except SpecError as e:
+            found += e.diagnostics
+    return found
 
 
 def parse_expression(text: str, what: str = "<expression>") -> ast.Expr:
@@ -130,9 +157,11 @@ def _expected(names) -> str:
     return ", ".join(described)
 
 
-def _syntax_error(e: UnexpectedInput, source: Source) -> SpecError:
+def _syntax_error(e: UnexpectedInput, source: Source, text: str | None = None) -> SpecError:
+    """`text`: what was parsed, when not the whole source (a definition parsed again)."""
     if isinstance(e, UnexpectedCharacters):
-        char = source.text[e.pos_in_stream] if e.pos_in_stream < len(source.text) else "?"
+        text = source.text if text is None else text
+        char = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
         loc = Location(source, e.line, e.column, e.column + 1)
         if char == "\t":
             return SpecError.at(loc, "unexpected tab inside a line")

@@ -103,6 +103,9 @@ def _collect(program: Program, module: ast.Module, path: Path, stack: list[str],
         else:
             program.definitions[d.name] = d
     for use in module.uses:
+        if not use.path.endswith(".inc"):  # a spec is data: its `use` reads specs only
+            errors.add(SpecError.at(use.loc, f'use takes spec files (.inc), not "{use.path}"'))
+            continue
         target = _find_use(use, path)
         key = str(target.resolve()) if target else None
         if target is None:
