@@ -24,15 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the generators live with the tests
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
 
-import incdsl  # noqa: E402
-from incdsl.errors import SpecError, UsageError  # noqa: E402
-from incdsl.report.check import check_file  # noqa: E402
-from incdsl.report.summary import summary  # noqa: E402
-from tests.specgen import specs  # noqa: E402
-from tests.test_mutations import LIBRARY, SHIPPED, mutated  # noqa: E402
+import incdsl
+from incdsl.errors import SpecError, UsageError
+from incdsl.report.check import check_file
+from incdsl.report.summary import summary
+from tests.specgen import specs
+from tests.test_mutations import LIBRARY, SHIPPED, mutated
 
 
 class _TimeOut(Exception):
