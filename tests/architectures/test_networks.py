@@ -1,29 +1,48 @@
-"""The shipped networks: exact parameter counts of the reference implementations, and the
-grid sizes and channel counts of every stage."""
+"""The shipped networks: the parameter and MAC counts of the reference implementations, and
+the grid sizes and channel counts of every stage."""
 
 import pytest
 
 import incdsl
 from incdsl import resources
-from incdsl.ir.graph import total_params
 from incdsl.report.summary import grid_sizes, rows
+from tests.weights.reference_cases import reference_macs, reference_parameters
+
+NETWORKS = ("v3", "v4", "irv1", "irv2", "irv2_paper")
 
 
-@pytest.mark.parametrize("spec, overrides, params, reference", [
-    ("v3", {}, 27_161_264, "torchvision inception_v3(aux_logits=True)"),
-    ("v3", {"aux_logits": False}, 23_834_568, "timm inception_v3"),
-    ("v4", {}, 42_679_816, "timm inception_v4"),
-    ("irv2", {}, 55_843_464, "timm inception_resnet_v2"),
-    ("irv1", {}, 24_357_096, "facenet-pytorch trunk + linear 1792 -> 1000"),
+def params_of(g) -> int:
+    return sum(data["params"] for _, data in g.nodes(data=True))
+
+
+def macs_of(g) -> int:
+    return sum(data["macs"] for _, data in g.nodes(data=True))
+
+
+@pytest.mark.parametrize("spec, overrides, reference, kwargs", [
+    ("v3", {}, "torchvision:inception_v3", {"aux_logits": True, "init_weights": False}),
+    ("v3", {"aux_logits": False}, "timm:inception_v3", {}),
+    ("v3", {"aux_logits": False, "classes": 5}, "timm:inception_v3", {"num_classes": 5}),
+    ("v4", {}, "timm:inception_v4", {}),
+    ("irv2", {}, "timm:inception_resnet_v2", {}),
 ])
-def test_parameter_counts_equal_the_references(spec, overrides, params, reference):
-    assert total_params(incdsl.graph(spec, **overrides)) == params, reference
+def test_parameters_and_macs_equal_the_references(spec, overrides, reference, kwargs):
+    g = incdsl.graph(spec, **overrides)
+    assert params_of(g) == reference_parameters(reference, **kwargs)
+    assert macs_of(g) == reference_macs(reference, **kwargs)  # aux head included
 
 
-def test_irv1_trunk_equals_facenet_pytorch():
+def test_irv1_is_the_facenet_pytorch_trunk_with_the_papers_head():
     g = incdsl.graph("irv1")
-    head = g.nodes["fc"]["params"]
-    assert total_params(g) - head == 22_564_096  # InceptionResnetV1 up to its pooled features
+    head = g.nodes["fc"]
+    # the paper's head: a linear layer from the 1792 pooled features to 1000 classes
+    assert (head["params"], head["macs"]) == (1792 * 1000 + 1000, 1792 * 1000)
+    # facenet-pytorch's InceptionResnetV1 up to its pooled features (its 512-d embedding left out)
+    facenet = "facenet:InceptionResnetV1"
+    trunk = reference_parameters(facenet, classify=False,
+                                 without=("last_linear", "last_bn", "logits"))
+    assert params_of(g) - head["params"] == trunk
+    assert macs_of(g) - head["macs"] == reference_macs(facenet, classify=False)
 
 
 def stages(spec, **overrides):
@@ -103,7 +122,7 @@ def test_irv2_paper_uses_the_figure_order_of_the_v4_stem():
     assert v4.nodes[f"{tower}/conv2"]["attrs"]["kernel"] == (1, 7)
 
 
-@pytest.mark.parametrize("spec", ["v3", "v4", "irv1", "irv2", "irv2_paper"])
+@pytest.mark.parametrize("spec", NETWORKS)
 def test_grid_sizes(spec):
     assert grid_sizes(incdsl.graph(spec))[:1] == [299]
     assert grid_sizes(incdsl.graph(spec))[-3:] == [35, 17, 8]
@@ -124,7 +143,7 @@ def test_reduction_a_is_shared_with_the_table_1_arguments():
 def test_small_variants_for_a_laptop():
     g = incdsl.graph("irv2", width=0.25, size=75, blocks_a=1, blocks_b=1, blocks_c=1, classes=10)
     assert g.nodes["fc"]["shape"] == (10,)
-    assert total_params(g) < 2_000_000
+    assert params_of(g) < 2_000_000
 
 
 def test_shipped_names():
