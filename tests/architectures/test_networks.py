@@ -1,7 +1,11 @@
-"""The shipped networks: the parameter and MAC counts of the reference implementations, and
-the grid sizes and channel counts of every stage."""
+"""The shipped networks: the parameter and MAC counts of the reference implementations,
+shapes and MACs against a forward pass, and the grid sizes and channel counts of every stage."""
+
+import re
 
 import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 import incdsl
 from incdsl import resources
@@ -43,6 +47,59 @@ def test_irv1_is_the_facenet_pytorch_trunk_with_the_papers_head():
                                  without=("last_linear", "last_bn", "logits"))
     assert params_of(g) - head["params"] == trunk
     assert macs_of(g) - head["macs"] == reference_macs(facenet, classify=False)
+
+
+def module_path(node: str) -> str:
+    """docs/language.md, Names: `block35[3]/branch1/conv2` is the module block35.3.branch1.conv2."""
+    return re.sub(r"\[(\d+)\]", r".\1", node).replace("/", ".")
+
+
+# Cheap variants for a forward pass: a quarter of the channels, one block of each kind (two
+# Block8: the repeated one and the last), and an odd input size other than 299 so that every
+# rounding of the shape rules shows; v3 at 299, the only size its aux head takes.
+SMALL = {"width": 0.25, "classes": 10, "size": 139}
+RESNET = {"blocks_a": 1, "blocks_b": 1, "blocks_c": 2}
+FORWARD = {"v3": {"width": 0.25, "classes": 10}, "v4": SMALL, "irv1": {**SMALL, **RESNET},
+           "irv2": {**SMALL, **RESNET}, "irv2_paper": SMALL}
+
+
+@pytest.mark.parametrize("spec", NETWORKS)
+def test_shapes_and_macs_equal_a_forward_pass(spec):
+    """Every layer's shape is what PyTorch computes, and its MACs are half the FLOPs torch's
+    own counter counts for it (2 per multiply-accumulate of a conv or linear layer)."""
+    overrides = FORWARD[spec]
+    size = overrides.get("size", 299)
+    g = incdsl.graph(spec, **overrides)
+    model = incdsl.build(spec, seed=0, **overrides).train()  # training mode: aux heads run too
+    modules = dict(model.named_modules())
+    layers = [n for n, data in g.nodes(data=True) if data["op"] not in ("input", "concat", "add")]
+    seen = {}
+
+    def record(node):
+        def hook(module, inputs, out):
+            seen[node] = (inputs[0].shape, out.shape)
+        return hook
+
+    handles = [modules[module_path(n)].register_forward_hook(record(n)) for n in layers]
+    batch = 2
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(torch.randn(batch, 3, size, size))
+    for handle in handles:
+        handle.remove()
+    assert {n: tuple(seen[n][1]) for n in layers} == \
+        {n: (batch, *g.nodes[n]["shape"]) for n in layers}
+    # What enters each layer is the shape of its input node (concat and add outputs included).
+    for n in layers:
+        (source,) = g.nodes[n]["inputs"]
+        assert tuple(seen[n][0]) == (batch, *g.nodes[source]["shape"]), n
+
+    flops = counter.get_flop_counts()
+    root = type(model).__name__
+    for n in layers:
+        if g.nodes[n]["op"] in ("conv", "linear"):
+            counted = sum(flops[f"{root}.{module_path(n)}"].values())
+            assert counted == 2 * batch * g.nodes[n]["macs"], n
+    assert counter.get_total_flops() == 2 * batch * macs_of(g)
 
 
 def stages(spec, **overrides):
