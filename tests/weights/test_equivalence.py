@@ -20,8 +20,6 @@ from tests.weights.reference_cases import (
     reference_outputs,
 )
 
-pytest.importorskip("timm")
-
 TOLERANCE = 1e-4
 
 
