@@ -73,10 +73,12 @@ def test_a_few_steps_of_every_network(spec, cli, image_folder, tmp_path):
     saved = torch.load(out / "checkpoint.pt", weights_only=True)
     # The evaluation is what the saved network computes on the held-out images (the loss with
     # the run's label smoothing, as in training); three classes put every label in the top 5.
+    # After three steps BatchNorm's running statistics are still mostly the initial ones, so
+    # in eval mode some networks' logits are huge, and v4's overflow to NaN: NaN both ways.
     logits, labels = held_out_logits(saved["model"], spec, SMALL[spec], data / "val", 4)
     smoothing = yaml.safe_load((out / "config.yaml").read_text())["label_smoothing"]
     loss = torch.nn.functional.cross_entropy(logits, labels, label_smoothing=smoothing)
-    assert evaluation["loss"] == pytest.approx(loss.item(), rel=1e-5)
+    assert evaluation["loss"] == pytest.approx(loss.item(), rel=1e-5, nan_ok=True)
     assert evaluation["top1"] == round(100 * (logits.argmax(1) == labels).float().mean().item(), 3)
     assert evaluation["top5"] == 100.0
     assert saved["epoch"] == 1 and saved["step"] == 3
