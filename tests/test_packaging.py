@@ -6,6 +6,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tests.weights.reference_cases import reference_parameters
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,9 +26,9 @@ def test_wheel_carries_grammar_and_architectures(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(target), str(wheel)], check=True)
     env = dict(os.environ, PYTHONPATH=str(target))
-    code = ("import incdsl, incdsl.resources as r; from incdsl.ir.graph import total_params;"
+    code = ("import incdsl, incdsl.resources as r;"
             f"assert str(r.grammar_file()).startswith({str(target)!r});"
-            "print(total_params(incdsl.graph('irv2')))")
+            "print(sum(d['params'] for _, d in incdsl.graph('irv2').nodes(data=True)))")
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
                          capture_output=True, text=True).stdout
-    assert out.strip() == "55843464"
+    assert int(out) == reference_parameters("timm:inception_resnet_v2")

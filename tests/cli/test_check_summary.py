@@ -7,6 +7,9 @@ import sys
 import pytest
 
 from incdsl.cli import main
+from tests.weights.reference_cases import reference_macs, reference_parameters
+
+IRV2 = "timm:inception_resnet_v2"
 
 
 def run(capsys, *argv):
@@ -18,7 +21,7 @@ def run(capsys, *argv):
 def test_check_all_shipped(capsys):
     code, out, err = run(capsys, "check", "v3", "v4", "irv1", "irv2", "irv2_paper")
     assert code == 0 and err == ""
-    assert "InceptionResNetV2: 55,843,464 params" in out
+    assert f"InceptionResNetV2: {reference_parameters(IRV2):,} params" in out
     assert len(out.strip().splitlines()) == 5
 
 
@@ -43,7 +46,8 @@ def test_summary_table(capsys):
     code, out, _ = run(capsys, "summary", "irv2")
     assert code == 0
     assert "block35[3]/branch1/conv2" in out
-    assert "Total params: 55,843,464" in out
+    assert f"Total params: {reference_parameters(IRV2):,}" in out
+    assert f"Total MACs:   {reference_macs(IRV2):,} (13.16 G)" in out
     assert "Grid: 299 -> 149 -> 147 -> 73 -> 71 -> 35 -> 17 -> 8" in out
 
 
@@ -61,6 +65,7 @@ def test_summary_json_with_overrides(capsys):
     assert data["parameters"]["classes"] == 5
     assert data["grid"][-1] == 8
     assert sum(layer["params"] for layer in data["layers"]) == data["total_params"]
+    assert data["total_params"] == reference_parameters("timm:inception_v3", num_classes=5)
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -124,7 +124,6 @@ def test_generated_module_equals_the_reference(case_name, tmp_path):
     case = CASES[case_name]
     if case.reference.startswith("facenet:"):
         pytest.importorskip("facenet_pytorch")
-    pytest.importorskip("timm")
     path = tmp_path / f"{case.spec}.py"
     g = incdsl.graph(case.spec, **case.overrides)
     path.write_text(generate(g))

@@ -71,7 +71,10 @@ def test_block_view_in_the_papers_words(tmp_path):
         "Previous layer 35x35x320", "1x1 Conv (32)", "1x1 Conv (32)", "3x3 Conv (32)",
         "1x1 Conv (32)", "3x3 Conv (48)", "3x3 Conv (64)", "Filter concat",
         "1x1 Conv (320 Linear)", "+ (x0.17)", "Relu activation", "Output 35x35x320"])
-    assert len(edges) == 14  # 3 branch heads + 3 in towers + 3 into concat + proj + trunk + ...
+    # Fig. 16's arrows: previous layer -> 3 branch heads (3), within the towers 1x1 -> 3x3 and
+    # 1x1 -> 3x3 -> 3x3 (3), branches -> concat (3), concat -> 1x1 linear (1), 1x1 linear -> +
+    # (1), previous layer -> + (the trunk, 1), + -> relu (1), relu -> output (1): 14
+    assert len(edges) == 3 + 3 + 3 + 1 + 1 + 1 + 1 + 1
 
 
 @needs_dot

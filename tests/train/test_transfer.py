@@ -53,20 +53,55 @@ def test_fine_tuning_a_new_head_on_other_data(cli, image_folder, tmp_path):
 
 
 def test_init_from_weights_imported_from_a_reference(cli, image_folder, tmp_path):
-    # incdsl weights import writes a plain state_dict; --init takes it as it is.
-    imported = tmp_path / "irv2.pt"
-    spec = ["--set", "width=0.125", "--set", "size=75", "--set", "blocks_a=1", "--set",
-            "blocks_b=1", "--set", "blocks_c=1"]
+    """timm's inception_v3 (random weights, the pretrained ones need the internet) through
+    `incdsl weights import` into `--init` with a new 2-class head and only the head trained:
+    the trunk's tensors are the reference's, and the trunk computes what timm's computes."""
+    import timm
+
     import incdsl
 
-    torch.save(incdsl.build("irv2", width=0.125, size=75, blocks_a=1, blocks_b=1, blocks_c=1,
-                            seed=3).state_dict(), imported)
-    data = image_folder(classes=2, train=4, val=2)
-    code, out, err = cli("train", "irv2", *spec, "--data", data, "--batch-size", 4,
-                         "--epochs", 1, "--lr", 1e-9, "--progress", "false",
-                         "--init", imported, "--out", tmp_path / "r")
+    torch.manual_seed(0)
+    reference = timm.create_model("inception_v3")  # no aux head: our v3 with aux_logits=false
+    torch.save(reference.state_dict(), tmp_path / "timm.pt")
+    spec = ["--set", "aux_logits=false"]
+    imported = tmp_path / "v3.pt"
+    code, _, err = cli("weights", "import", "v3", *spec, "--from", tmp_path / "timm.pt",
+                       "-o", imported)
     assert code == 0, err
-    assert "--init: fc.weight: new classifier (2, 192)" in out
+    start = load(imported)
+    assert [t.shape for t in start.values()] == [t.shape for t in reference.state_dict().values()]
+    assert all(torch.equal(a, b) for a, b in zip(start.values(), reference.state_dict().values()))
+
+    data = image_folder(classes=2, train=4, val=2)
+    out = tmp_path / "r"
+    code, stdout, err = cli("train", "v3", *spec, "--set", "size=75", "--data", data,
+                            "--batch-size", 4, "--epochs", 1, "--progress", "false",
+                            "--init", imported, "--trainable", "fc", "--out", out)
+    assert code == 0, err
+    assert "--init: fc.weight: new classifier (2, 2048)" in stdout
+    after = load(out / "checkpoint.pt")["model"]
+    assert after["fc.weight"].shape == (2, 2048)  # fresh: timm's classifier is (1000, 2048)
+    trunk = [k for k in after if not k.startswith("fc.")]
+    assert trunk == [k for k in start if not k.startswith("fc.")]
+    for key in trunk:  # frozen; BatchNorm's running statistics move in training
+        if not key.endswith(("running_mean", "running_var", "num_batches_tracked")):
+            assert torch.equal(after[key], start[key]), key
+
+    # The trained network's trunk against timm's, both in training mode (BatchNorm on the
+    # batch's statistics) on one batch: every tensor is in its place.
+    with torch.device("meta"):
+        ours = incdsl.build("v3", aux_logits=False, classes=2)
+    ours.load_state_dict(after, assign=True)
+    g = incdsl.graph("v3", aux_logits=False, classes=2)
+    (pool,) = [n for n, d in g.nodes(data=True) if d["op"] == "global_avgpool"]
+    pooled = []
+    getattr(ours, pool).register_forward_hook(lambda m, i, o: pooled.append(o))
+    x = torch.randn(2, 3, 139, 139, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        ours.train()(x)
+        want = reference.train().forward_head(reference.forward_features(x), pre_logits=True)
+    assert want.shape == (2, 2048) and want.abs().max() > 0.1
+    assert (pooled[0] - want).abs().max() <= 1e-4 * want.abs().max()
 
 
 def test_module_paths_match_whole_names():

@@ -5,9 +5,11 @@ Shared by the equivalence tests of the in-memory build and of the generated code
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from incdsl.weights import reference_model
 
@@ -51,6 +53,45 @@ CASES = {
 _FACENET_TRUNK = ("conv2d_1a", "conv2d_2a", "conv2d_2b", "maxpool_3a", "conv2d_3b", "conv2d_4a",
                   "conv2d_4b", "repeat_1", "mixed_6a", "repeat_2", "mixed_7a", "repeat_3",
                   "block8", "avgpool_1a")
+
+
+def meta_reference(reference: str, **kwargs) -> nn.Module:
+    """A reference implementation (LIBRARY:MODEL) made straight by its library on PyTorch's
+    meta device: shapes only, no memory, no initialisation. kwargs go to its constructor."""
+    library, _, name = reference.partition(":")
+    with torch.device("meta"):
+        if library == "torchvision":
+            import torchvision.models
+
+            return getattr(torchvision.models, name)(**kwargs)
+        if library == "timm":
+            import timm
+
+            return timm.create_model(name, **kwargs)
+        from facenet_pytorch.models import inception_resnet_v1
+
+        return getattr(inception_resnet_v1, name)(**kwargs)
+
+
+@cache
+def reference_parameters(reference: str, *, without: tuple[str, ...] = (), **kwargs) -> int:
+    """sum(p.numel()) of a reference, leaving out the parameters under the module paths in
+    `without`."""
+    model = meta_reference(reference, **kwargs)
+    return sum(p.numel() for n, p in model.named_parameters()
+               if not any(n.startswith(w + ".") for w in without))
+
+
+@cache
+def reference_macs(reference: str, **kwargs) -> int:
+    """Multiply-accumulates per 299x299 image of what `reference_outputs` runs (for facenet,
+    its trunk), in training mode so that aux heads count: half the FLOPs that torch's own
+    counter (torch.utils.flop_counter, every conv and matmul) counts."""
+    model = meta_reference(reference, **kwargs).train()
+    batch = 2  # training-mode BatchNorm1d needs more than one value per channel
+    with torch.device("meta"), FlopCounterMode(display=False) as counter:
+        reference_outputs(Case("", reference), model, torch.empty(batch, 3, 299, 299))
+    return counter.get_total_flops() // (2 * batch)
 
 
 def randomised_reference(case: Case, seed: int = 0) -> nn.Module:

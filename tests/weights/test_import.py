@@ -82,15 +82,24 @@ def test_unknown_reference_and_missing_file():
         import_weights(model, "missing.pt")
 
 
-def test_cli_import_writes_a_loadable_state_dict(capsys, tmp_path):
+def test_cli_import_writes_the_references_tensors_under_our_keys(capsys, tmp_path):
+    import timm
+
     out = tmp_path / "v4.pt"
+    torch.manual_seed(0)  # the CLI makes timm's model (random weights) before anything random
     code, _, err = run(capsys, "weights", "import", "v4", "--from", "timm:inception_v4",
                        "-o", str(out))
     assert code == 0, err
     assert "wrote" in err
     state = torch.load(out, weights_only=True)
-    model = incdsl.build("v4")
-    model.load_state_dict(state)  # our keys, every one
+    with torch.device("meta"):  # the structure only, without the cost of initialising it
+        keys = list(incdsl.build("v4").state_dict())
+    assert list(state) == keys  # our keys, every one
+    torch.manual_seed(0)
+    reference = timm.create_model("inception_v4").state_dict()
+    assert len(state) == len(reference)
+    for (key, ours), (ref_key, theirs) in zip(state.items(), reference.items()):
+        assert torch.equal(ours, theirs), (key, ref_key)
 
 
 def test_cli_wrong_architecture_exits_2_and_writes_nothing(capsys, tmp_path):
