@@ -65,6 +65,33 @@ network Net(classes=4, size=8):
         Head(classes) as head
     global avgpool -> linear classes
 """,
+    # The family's neighbours: ceil pooling, grouped and depthwise convolutions, BatchNorm on
+    # its own, a projection shortcut, pre-activation and a squeeze-and-excitation gate.
+    "family": """
+block Unit(planes, stride=1):
+    residual preact:
+        shortcut:
+            conv planes 1x1 /stride no relu
+        conv planes 3x3 /stride groups=2
+        conv planes 3x3 depthwise no relu
+        gate:
+            adaptive avgpool 1x1
+            conv (trunk // 2) 1x1 bias no bn
+            conv trunk 1x1 bias no bn no relu
+            sigmoid
+
+network Family(classes=3):
+    input 3x17x17
+    conv 8 3x3 no bn no relu
+    maxpool 3x3 /2 ceil
+    bn
+    Unit(8)
+    Unit(16, 2)
+    bn no relu
+    adaptive avgpool 2x2
+    flatten
+    linear classes
+""",
 }
 
 
