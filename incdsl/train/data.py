@@ -14,10 +14,12 @@ from __future__ import annotations
 import inspect
 import os
 import signal
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler, default_collate
 from torchvision import datasets as tv_datasets
 from torchvision import tv_tensors
@@ -59,6 +61,7 @@ class Splits:
     classes: list[str]
     name: str
     in_memory: bool  # small tensors: loader workers would cost more than they save
+    warnings: list[str] = field(default_factory=list)  # for the log, said once per run
 
 
 def open_data(data: str, root: str = "~/.cache/incdsl/datasets",
@@ -117,21 +120,88 @@ def _image_folder(root: Path) -> Splits:
         only = sorted(set(train.classes) ^ set(val.classes))
         raise UsageError(f"--data {root}: train/ and val/ have different classes "
                          f"(only in one of them: {', '.join(only[:5])})")
-    return Splits(train, val, train.classes, str(root), False)
+    return Splits(train, val, train.classes, str(root), False, train.warnings + val.warnings)
+
+
+# PIL's ways of saying "not an image", and "an image too large to be one" (a decompression
+# bomb: a small file that claims gigapixels).
+UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+              Image.DecompressionBombWarning)
 
 
 class _ImageFolder(tv_datasets.ImageFolder):
-    """An ImageFolder whose unreadable images come back as None (counted and skipped by the
-    loader) instead of ending the run."""
+    """An ImageFolder whose unreadable images come back as _Unreadable (counted and skipped
+    by the loader) instead of ending the run, and which reads each real directory once."""
 
     def __getitem__(self, i):
         path, label = self.samples[i]
         try:
-            image = self.loader(path)
-            image.load()
-        except (OSError, ValueError, SyntaxError):  # PIL's ways of saying "not an image"
+            with warnings.catch_warnings():
+                # PIL only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = self.loader(path)
+                image.load()
+        except UNREADABLE:
             return _Unreadable(path)
         return image, label
+
+    def make_dataset(self, directory, class_to_idx, extensions=None, is_valid_file=None,
+                     allow_empty=False):
+        """torchvision's make_dataset, but every real directory is read once, for the class
+        folder it lies in, with a warning for each path that leads to one again (a symlink
+        loop, or a link into another class): torchvision follows links blindly, which
+        multiplies images and gives them another class's label."""
+        self.warnings = []
+        valid = is_valid_file or (
+            lambda p: tv_datasets.folder.has_file_allowed_extension(p, extensions))
+        samples, found = [], set()
+        for name, here, files in _walk_once(Path(directory), sorted(class_to_idx),
+                                            self.warnings):
+            for file in sorted(files):
+                if valid(os.path.join(here, file)):
+                    samples.append((os.path.join(here, file), class_to_idx[name]))
+                    found.add(name)
+        empty = sorted(set(class_to_idx) - found)
+        if empty and not allow_empty:
+            raise FileNotFoundError(f"Found no valid file for the classes {', '.join(empty)}. "
+                                    f"Supported extensions are: {', '.join(extensions or ())}")
+        return samples
+
+
+def _walk_once(root: Path, classes: list[str], notes: list[str]):
+    """(class, directory, file names) for every directory under each class folder, links
+    followed, in torchvision's order. A directory that lies inside a class folder (without
+    following links) belongs to that class only; any other is read the first time a link
+    leads to it. Every other path to a directory already taken is skipped, with a note."""
+    owner: dict[str, str] = {}
+    for name in classes:
+        for here, _, _ in os.walk(root / name):  # links not followed: where things really lie
+            owner.setdefault(os.path.realpath(here), name)
+    taken: set[str] = set()
+    for name in classes:
+        top = root / name
+        real_top = os.path.realpath(top)
+        if owner.get(real_top, name) != name or real_top in taken:
+            notes.append(f"{top} is another class's folder ({real_top}); its images are read "
+                         "for that class only")
+            continue
+        taken.add(real_top)
+        found = []
+        for here, subdirs, files in os.walk(top, followlinks=True):
+            found.append((here, files))
+            kept = []
+            for sub in sorted(subdirs):
+                path = os.path.join(here, sub)
+                real = os.path.realpath(path)
+                if real in taken or owner.get(real, name) != name:
+                    notes.append(f"{path} leads to {real}, which is read already (a symlink "
+                                 "loop, or a second path to the same images); skipped")
+                else:
+                    taken.add(real)
+                    kept.append(sub)
+            subdirs[:] = kept  # os.walk descends only into what is left here
+        for here, files in sorted(found):
+            yield name, here, files
 
 
 @dataclass(frozen=True)
@@ -192,7 +262,12 @@ class Distorted(Dataset):
 
     def __getitem__(self, key):
         epoch, index = key if isinstance(key, tuple) else (0, key)
-        item = self.dataset[index]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                item = self.dataset[index]
+        except UNREADABLE:  # a torchvision dataset opens its images itself
+            return _Unreadable(f"image {index} of {type(self.dataset).__name__}")
         if isinstance(item, _Unreadable):
             return item
         image, label = item
@@ -204,7 +279,7 @@ class Distorted(Dataset):
             torch.default_generator.manual_seed(hash((self.seed, epoch, index)) & (2**63 - 1))
             try:
                 return self.transform(image), label
-            except (OSError, ValueError):  # a truncated image fails here, when first decoded
+            except UNREADABLE:  # a truncated image fails here, when first decoded
                 return _Unreadable(getattr(image, "filename", str(index)))
 
 

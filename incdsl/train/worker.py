@@ -1,6 +1,10 @@
 """One training process started by torch.distributed.run:
 `python -m incdsl.train.worker RUN_DIR --device cpu|cuda [--resume] [--progress]`.
-It reads the settings the launcher saved in RUN_DIR/config.yaml."""
+It reads the settings the launcher saved in RUN_DIR/config.yaml.
+
+Started by `incdsl train`, its launcher holds the run directory's lock. Started by torchrun
+directly, global rank 0 takes the lock itself, so that a requeued job cannot run beside a
+live one."""
 
 from __future__ import annotations
 
@@ -9,8 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from incdsl.cli import report
-from incdsl.errors import IncdslError
+from incdsl.errors import IncdslError, report
 
 
 def main(argv=None) -> int:
@@ -21,15 +24,19 @@ def main(argv=None) -> int:
     p.add_argument("--progress", action="store_true")
     args = p.parse_args(argv)
 
-    from incdsl.train import distributed
-    from incdsl.train.launch import read_config
+    from incdsl.train import distributed, lock, rundir
     from incdsl.train.loop import Stopped, Trainer
 
     rank = int(os.environ.get("RANK", "0"))
+    owner = rank == 0 and not os.environ.get(lock.HELD_BY_LAUNCHER)
+    held = None
     try:
+        if owner:
+            held = lock.take(args.run_dir, flag="run directory")
+            rundir.remove_temporary_files(args.run_dir)
         ctx = distributed.start(args.device)
-        Trainer(read_config(args.run_dir), args.run_dir, ctx, progress=args.progress).run(
-            resume=args.resume)
+        Trainer(rundir.read_config(args.run_dir), args.run_dir, ctx,
+                progress=args.progress).run(resume=args.resume)
     except Stopped as stop:
         return 128 + stop.signum
     except IncdslError as e:  # every process meets the same mistake: say it once
@@ -38,6 +45,8 @@ def main(argv=None) -> int:
         return e.exit_code
     finally:
         distributed.stop()
+        if held is not None:
+            held.release()
     return 0
 
 
