@@ -173,6 +173,7 @@ def _walk_once(root: Path, classes: list[str], notes: list[str]):
     followed, in torchvision's order. A directory that lies inside a class folder (without
     following links) belongs to that class only; any other is read the first time a link
     leads to it. Every other path to a directory already taken is skipped, with a note."""
+    real_root = os.path.realpath(root)
     owner: dict[str, str] = {}
     for name in classes:
         for here, _, _ in os.walk(root / name):  # links not followed: where things really lie
@@ -193,7 +194,10 @@ def _walk_once(root: Path, classes: list[str], notes: list[str]):
             for sub in sorted(subdirs):
                 path = os.path.join(here, sub)
                 real = os.path.realpath(path)
-                if real in taken or owner.get(real, name) != name:
+                if os.path.commonpath([real, real_root]) == real:  # it holds the dataset
+                    notes.append(f"{path} leads to {real}, which holds this dataset (a "
+                                 "symlink loop); skipped")
+                elif real in taken or owner.get(real, name) != name:
                     notes.append(f"{path} leads to {real}, which is read already (a symlink "
                                  "loop, or a second path to the same images); skipped")
                 else:
