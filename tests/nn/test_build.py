@@ -121,7 +121,6 @@ def test_torch_export(irv2_small):
 
 
 def test_onnx_export(irv2_small, tmp_path):
-    pytest.importorskip("onnx")
     path = tmp_path / "irv2.onnx"
     torch.onnx.export(irv2_small, (torch.randn(1, 3, 75, 75),), str(path))
     assert path.stat().st_size > 100_000

@@ -20,16 +20,12 @@ from tests.weights.reference_cases import (
     reference_outputs,
 )
 
-pytest.importorskip("timm")
-
 TOLERANCE = 1e-4
 
 
 @pytest.fixture(scope="module", params=list(CASES))
 def pair(request):
     case = CASES[request.param]
-    if case.reference.startswith("facenet:"):
-        pytest.importorskip("facenet_pytorch")
     reference = randomised_reference(case)
     ours = incdsl.build(case.spec, **case.overrides)
     left = import_weights(ours, reference, skip=case.skip, skip_reference=case.skip_reference)
