@@ -2,14 +2,18 @@
 `python -m incdsl.train.worker RUN_DIR --device cpu|cuda [--resume] [--progress]`.
 It reads the settings the launcher saved in RUN_DIR/config.yaml.
 
-Started by `incdsl train`, its launcher holds the run directory's lock. Started by torchrun
-directly, global rank 0 takes the lock itself, so that a requeued job cannot run beside a
-live one."""
+Started by `incdsl train`, its launcher holds the run directory's lock, and the worker dies
+with the launcher (torchrun starts workers in sessions of their own, so a launcher killed
+with SIGKILL would otherwise leave them training in a directory no longer locked). Started by
+torchrun directly, global rank 0 takes the lock itself, so that a requeued job cannot run
+beside a live one."""
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -28,7 +32,10 @@ def main(argv=None) -> int:
     from incdsl.train.loop import Stopped, Trainer
 
     rank = int(os.environ.get("RANK", "0"))
-    owner = rank == 0 and not os.environ.get(lock.HELD_BY_LAUNCHER)
+    launcher = os.environ.get(lock.HELD_BY_LAUNCHER)
+    if launcher:
+        die_with(int(launcher))
+    owner = rank == 0 and not launcher
     held = None
     try:
         if owner:
@@ -48,6 +55,18 @@ def main(argv=None) -> int:
         if held is not None:
             held.release()
     return 0
+
+
+def die_with(parent: int) -> None:
+    """Be killed (SIGKILL) when process `parent`, which started this one, ends. Linux only
+    (prctl's PR_SET_PDEATHSIG); elsewhere a no-op."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(128 + signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +85,32 @@ def test_incdsl_train_holds_the_lock_while_it_runs(cli, tmp_path, monkeypatch):
 
     with lock.take(out):  # released when the first one ended
         pass
+
+
+def test_a_worker_dies_with_the_launcher_that_holds_its_lock(tmp_path):
+    # launcher -> worker, as torch.distributed.run starts them (the worker in a session of its
+    # own); kill -9 the launcher, and its lock goes: the worker must not go on writing.
+    worker = ("import os, sys, time; from incdsl.train.worker import die_with;"
+              "die_with(int(sys.argv[1])); print(os.getpid(), flush=True); time.sleep(60)")
+    launcher = ("import os, subprocess, sys; subprocess.Popen([sys.executable, '-c', sys.argv[1],"
+                " str(os.getpid())], start_new_session=True); sys.stdin.read()")
+    parent = subprocess.Popen([sys.executable, "-c", launcher, worker], text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    child = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    for _ in range(100):
+        if not alive(child):
+            return
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("the worker outlived its launcher")
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie, dead but not yet reaped by whoever adopted it, is not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
