@@ -26,6 +26,7 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from incdsl.errors import UsageError, did_you_mean
+from incdsl.train.folders import UNREADABLE, ImageFolder, Unreadable
 
 # Inception networks take input in [-1, 1] (TF-Slim's preprocessing), not ImageNet-normalised.
 MEAN = STD = (0.5, 0.5, 0.5)
@@ -112,7 +113,7 @@ def _image_folder(root: Path) -> Splits:
             raise UsageError(f"--data {root}: no '{part}' folder; an ImageFolder dataset has "
                              f"{root}/train/CLASS/*.jpg and {root}/val/CLASS/*.jpg")
         try:
-            splits[part] = _ImageFolder(str(folder))
+            splits[part] = ImageFolder(str(folder))
         except FileNotFoundError as e:  # torchvision's words for an empty class folder
             raise UsageError(f"--data {folder}: {e}") from None
     train, val = splits["train"], splits["val"]
@@ -121,96 +122,6 @@ def _image_folder(root: Path) -> Splits:
         raise UsageError(f"--data {root}: train/ and val/ have different classes "
                          f"(only in one of them: {', '.join(only[:5])})")
     return Splits(train, val, train.classes, str(root), False, train.warnings + val.warnings)
-
-
-# PIL's ways of saying "not an image", and "an image too large to be one" (a decompression
-# bomb: a small file that claims gigapixels).
-UNREADABLE = (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-              Image.DecompressionBombWarning)
-
-
-class _ImageFolder(tv_datasets.ImageFolder):
-    """An ImageFolder whose unreadable images come back as _Unreadable (counted and skipped
-    by the loader) instead of ending the run, and which reads each real directory once."""
-
-    def __getitem__(self, i):
-        path, label = self.samples[i]
-        try:
-            with warnings.catch_warnings():
-                # PIL only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                image = self.loader(path)
-                image.load()
-        except UNREADABLE:
-            return _Unreadable(path)
-        return image, label
-
-    def make_dataset(self, directory, class_to_idx, extensions=None, is_valid_file=None,
-                     allow_empty=False):
-        """torchvision's make_dataset, but every real directory is read once, for the class
-        folder it lies in, with a warning for each path that leads to one again (a symlink
-        loop, or a link into another class): torchvision follows links blindly, which
-        multiplies images and gives them another class's label."""
-        self.warnings = []
-        valid = is_valid_file or (
-            lambda p: tv_datasets.folder.has_file_allowed_extension(p, extensions))
-        samples, found = [], set()
-        for name, here, files in _walk_once(Path(directory), sorted(class_to_idx),
-                                            self.warnings):
-            for file in sorted(files):
-                if valid(os.path.join(here, file)):
-                    samples.append((os.path.join(here, file), class_to_idx[name]))
-                    found.add(name)
-        empty = sorted(set(class_to_idx) - found)
-        if empty and not allow_empty:
-            raise FileNotFoundError(f"Found no valid file for the classes {', '.join(empty)}. "
-                                    f"Supported extensions are: {', '.join(extensions or ())}")
-        return samples
-
-
-def _walk_once(root: Path, classes: list[str], notes: list[str]):
-    """(class, directory, file names) for every directory under each class folder, links
-    followed, in torchvision's order. A directory that lies inside a class folder (without
-    following links) belongs to that class only; any other is read the first time a link
-    leads to it. Every other path to a directory already taken is skipped, with a note."""
-    real_root = os.path.realpath(root)
-    owner: dict[str, str] = {}
-    for name in classes:
-        for here, _, _ in os.walk(root / name):  # links not followed: where things really lie
-            owner.setdefault(os.path.realpath(here), name)
-    taken: set[str] = set()
-    for name in classes:
-        top = root / name
-        real_top = os.path.realpath(top)
-        if owner.get(real_top, name) != name or real_top in taken:
-            notes.append(f"{top} is another class's folder ({real_top}); its images are read "
-                         "for that class only")
-            continue
-        taken.add(real_top)
-        found = []
-        for here, subdirs, files in os.walk(top, followlinks=True):
-            found.append((here, files))
-            kept = []
-            for sub in sorted(subdirs):
-                path = os.path.join(here, sub)
-                real = os.path.realpath(path)
-                if os.path.commonpath([real, real_root]) == real:  # it holds the dataset
-                    notes.append(f"{path} leads to {real}, which holds this dataset (a "
-                                 "symlink loop); skipped")
-                elif real in taken or owner.get(real, name) != name:
-                    notes.append(f"{path} leads to {real}, which is read already (a symlink "
-                                 "loop, or a second path to the same images); skipped")
-                else:
-                    taken.add(real)
-                    kept.append(sub)
-            subdirs[:] = kept  # os.walk descends only into what is left here
-        for here, files in sorted(found):
-            yield name, here, files
-
-
-@dataclass(frozen=True)
-class _Unreadable:
-    path: str
 
 
 def _torchvision(name: str, root: str, download: bool) -> Splits:
@@ -271,8 +182,8 @@ class Distorted(Dataset):
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 item = self.dataset[index]
         except UNREADABLE:  # a torchvision dataset opens its images itself
-            return _Unreadable(f"image {index} of {type(self.dataset).__name__}")
-        if isinstance(item, _Unreadable):
+            return Unreadable(f"image {index} of {type(self.dataset).__name__}")
+        if isinstance(item, Unreadable):
             return item
         image, label = item
         # torchvision's transforms draw from torch's global generator; seed it for this
@@ -284,7 +195,7 @@ class Distorted(Dataset):
             try:
                 return self.transform(image), label
             except UNREADABLE:  # a truncated image fails here, when first decoded
-                return _Unreadable(getattr(image, "filename", str(index)))
+                return Unreadable(getattr(image, "filename", str(index)))
 
 
 class EpochSampler(Sampler):
@@ -316,8 +227,8 @@ class Batch:
 
 
 def collate(items) -> Batch:
-    good = [item for item in items if not isinstance(item, _Unreadable)]
-    skipped = [item.path for item in items if isinstance(item, _Unreadable)]
+    good = [item for item in items if not isinstance(item, Unreadable)]
+    skipped = [item.path for item in items if isinstance(item, Unreadable)]
     if not good:
         return Batch(torch.empty(0), torch.empty(0, dtype=torch.long), skipped)
     images, labels = default_collate(good)
