@@ -83,7 +83,8 @@ def crash(where: str, n: int, args: list[str]) -> None:
 def serve() -> None:
     import json
 
-    import torch  # noqa: F401 (imported once, for every child)
+    # Imported once, for every child: what a run imports, TensorBoard's writer included.
+    import torch.utils.tensorboard  # noqa: F401
 
     import incdsl.cli
     import incdsl.train.loop  # noqa: F401
