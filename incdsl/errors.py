@@ -8,6 +8,7 @@ Both are user mistakes: the CLI prints them and exits with code 2, never with a 
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 
@@ -104,6 +105,13 @@ class SpecError(IncdslError):
 
 class UsageError(IncdslError):
     """A bad flag, file name or value on the command line or in the API."""
+
+
+def report(error: IncdslError) -> None:
+    """A user mistake on stderr: located with a caret for a spec, one line otherwise. Here,
+    not in incdsl.cli, so that a training worker can say it without importing the CLI."""
+    text = error.render() if isinstance(error, SpecError) else f"incdsl: error: {error}"
+    print(text, file=sys.stderr)
 
 
 @dataclass

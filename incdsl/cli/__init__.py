@@ -12,7 +12,7 @@ import importlib.util
 import sys
 
 from incdsl import __version__
-from incdsl.errors import IncdslError, SpecError
+from incdsl.errors import IncdslError, report
 
 # In the order `incdsl --help` lists them.
 COMMANDS = ("check", "summary", "draw", "compile", "weights", "train", "eval", "plot")
@@ -39,12 +39,6 @@ def parser() -> argparse.ArgumentParser:
     for module in _modules():
         module.add_parser(sub)
     return p
-
-
-def report(error: IncdslError) -> None:
-    """A user mistake on stderr: located with a caret for a spec, one line otherwise."""
-    text = error.render() if isinstance(error, SpecError) else f"incdsl: error: {error}"
-    print(text, file=sys.stderr)
 
 
 def main(argv=None) -> int:

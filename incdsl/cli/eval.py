@@ -4,6 +4,7 @@ the held-out split, as the training runner measures them after each epoch."""
 from __future__ import annotations
 
 import json
+import sys
 
 from incdsl.cli import add_spec_arguments
 
@@ -36,7 +37,7 @@ def run(args) -> int:
     from incdsl.train import checkpoint, data, model
     from incdsl.train.config import TrainConfig
     from incdsl.train.distributed import Context
-    from incdsl.train.loop import evaluate
+    from incdsl.train.evaluation import evaluate
 
     if args.batch_size < 1:
         raise UsageError("--batch-size must be 1 or more")
@@ -68,7 +69,8 @@ def run(args) -> int:
     ctx = Context(0, 1, 0, device)
     loader = data.held_out(splits, model.input_size(g), args.batch_size,
                            data.default_workers(splits), device.type == "cuda")
-    result = evaluate(net, loader, ctx, torch.nn.CrossEntropyLoss())
+    result = evaluate(net, loader, ctx, torch.nn.CrossEntropyLoss(), on_skipped=lambda paths:
+                      print(f"skipped unreadable image(s): {', '.join(paths)}", file=sys.stderr))
     result = {"checkpoint": str(args.checkpoint), "weights": weights, "data": splits.name,
               **result}
     if args.json:
@@ -76,5 +78,7 @@ def run(args) -> int:
     else:
         print(f"{g.graph['name']} ({weights} weights of {args.checkpoint}) on {splits.name}: "
               f"top-1 {result['top1']:.2f}%, top-5 {result['top5']:.2f}%, loss "
-              f"{result['loss']:.4f} over {result['images']} images")
+              f"{result['loss']:.4f} over {result['images']} images"
+              + (f" ({result['unreadable']} unreadable image(s) skipped)"
+                 if result["unreadable"] else ""))
     return 0

@@ -8,10 +8,12 @@ preset.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
 from incdsl.cli import add_spec_arguments
+from incdsl.errors import UsageError
 
 # Settings set otherwise (the positional SPEC, --set, --network) or not from the command line.
 _NOT_FLAGS = {"spec", "set", "network"}
@@ -49,7 +51,7 @@ HELP = {
 
 
 def add_parser(sub) -> None:
-    from incdsl.train.config import CHOICES, FIELDS, _kind
+    from incdsl.train.config import CHOICES, FIELDS, kind_of
 
     p = sub.add_parser("train", help="train a network (one CPU to many GPUs)",
                        description="Train the network a spec describes. One process by "
@@ -81,7 +83,7 @@ def add_parser(sub) -> None:
     for name in FIELDS:
         if name in _NOT_FLAGS:
             continue
-        kind = _kind(name)
+        kind = kind_of(name)
         flag = "--" + name.replace("_", "-")
         extra = {"help": HELP.get(name), "dest": f"setting_{name}", "default": None}
         if kind is bool:
@@ -114,22 +116,32 @@ def config_of(args):
 
 
 def run_command(args) -> int:
-    from incdsl.train import launch
+    from incdsl.train import launch, lock, rundir
 
     config = config_of(args)
     p = launch.plan(args.gpus, args.nproc, args.nnodes, args.node_rank, args.master_addr,
                     args.master_port)
     out = args.out or Path("runs") / Path(config.spec).stem
     progress = {"true": True, "false": False}.get(args.progress, sys.stderr.isatty())
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    if args.resume and not out.is_dir():
+        raise UsageError(f"--resume: {out} holds no run (no such directory); start the run "
+                         "without --resume")
     # A bad spec, data or --init is reported before anything is written.
     if p.in_process:
         trainer = launch.trainer_here(config, out, p.device, progress=progress)
-        launch.prepare_run_dir(out, config, resume=args.resume, force=args.force)
-        return launch.run_in_process(trainer, resume=args.resume)
-    launch.validate(config, p)
-    launch.prepare_run_dir(out, config, resume=args.resume, force=args.force,
-                           first_node=p.node_rank == 0)
-    if p.nnodes > 1:
-        print(f"node {p.node_rank} of {p.nnodes}: waiting for the others at "
-              f"{p.master_addr}:{p.master_port}", file=sys.stderr)
-    return launch.launch(p, out, resume=args.resume, progress=progress)
+    else:
+        launch.validate(config, p)
+    # The first node owns the run directory; on a shared file system the others' launchers
+    # only save config.yaml in it, and must not be refused by node 0's lock.
+    first_node = p.node_rank == 0
+    with lock.take(out) if first_node else contextlib.nullcontext():
+        start = rundir.prepare(out, config, resume=args.resume, force=args.force,
+                               first_node=first_node)
+        if p.in_process:
+            return launch.run_in_process(trainer, start)
+        if p.nnodes > 1:
+            print(f"node {p.node_rank} of {p.nnodes}: waiting for the others at "
+                  f"{p.master_addr}:{p.master_port}", file=sys.stderr)
+        return launch.launch(p, out, resume=start.resume, progress=progress)

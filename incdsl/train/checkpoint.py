@@ -3,6 +3,7 @@ atomically (temporary file, fsync, rename) and read with `weights_only=True`."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 import torch
 
 from incdsl.errors import UsageError
-from incdsl.fileio import write_atomically
+from incdsl.fileio import CannotWrite, write_atomically
 from incdsl.weights.match import shape_text
 
 FORMAT = "incdsl-checkpoint-1"
@@ -36,8 +37,33 @@ def _as_tuples(value):
     return tuple(_as_tuples(v) for v in value) if isinstance(value, (list, tuple)) else value
 
 
+# What --resume needs of a checkpoint, besides the model.
+TRAINING_KEYS = ("config", "optimizer", "schedule", "epoch", "step_in_epoch", "step", "running",
+                 "rng")
+
+
 def save(path: Path, state: dict[str, Any]) -> None:
-    write_atomically(path, lambda tmp: torch.save({"format": FORMAT, **state}, tmp))
+    """Write the checkpoint atomically. When the disk cannot take it (checked first against
+    the free space, then by the write itself), a CannotWrite names the path and the space
+    needed; the previous checkpoint is left as it was and the temporary file is removed."""
+    need = max(size_estimate(state), path.stat().st_size if path.is_file() else 0)
+    CannotWrite.check_space(path, need)
+    try:
+        write_atomically(path, lambda tmp: torch.save({"format": FORMAT, **state}, tmp))
+    except (OSError, RuntimeError) as e:
+        # torch's zip writer reports a full disk as "unexpected pos ..." or "failed writing"
+        raise CannotWrite.because(path, e, need) from None
+
+
+def size_estimate(state) -> int:
+    """Bytes a checkpoint of `state` takes: its tensors' bytes plus room for the rest."""
+    if isinstance(state, torch.Tensor):
+        return state.nelement() * state.element_size()
+    if isinstance(state, Mapping):
+        return sum(size_estimate(v) for v in state.values()) + 64 * len(state)
+    if isinstance(state, (list, tuple)):
+        return sum(size_estimate(v) for v in state) + 8 * len(state)
+    return 64
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -49,14 +75,41 @@ def load(path: str | Path) -> dict[str, Any]:
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # noqa: BLE001 (pickle, zip and torch each fail their own way)
-        raise UsageError(f"{path}: not a readable PyTorch checkpoint ({type(e).__name__}: "
-                         f"{str(e).splitlines()[0] if str(e) else 'no detail'})") from None
+        raise UsageError(f"{path}: not a readable PyTorch checkpoint ({_why(e)})") from None
     if isinstance(data, Mapping) and data.get("format") == FORMAT:
         return dict(data)
     if isinstance(data, Mapping) and data and all(isinstance(v, torch.Tensor)
                                                   for v in data.values()):
         return {"model": dict(data)}
     raise UsageError(f"{path}: neither an incdsl checkpoint nor a state_dict")
+
+
+def load_training(path: Path) -> dict[str, Any]:
+    """A checkpoint that `--resume` can continue from: incdsl's, with every part."""
+    data = load(path)
+    if "format" not in data:
+        raise UsageError(f"{path}: a state_dict (weights only), not a training checkpoint; "
+                         "--resume continues from the checkpoint.pt that incdsl train writes "
+                         "(--init FILE starts a new run from these weights)")
+    missing = [k for k in ("model", *TRAINING_KEYS) if k not in data]
+    if missing:
+        raise UsageError(f"{path}: an incomplete training checkpoint (no "
+                         f"{', '.join(repr(k) for k in missing)}); --resume cannot continue "
+                         "from it (--init FILE starts a new run from its weights)")
+    return data
+
+
+def _why(e: Exception) -> str:
+    """The reason torch gives, without its advice to load with weights_only=False: that
+    would run whatever code the file holds, and incdsl never does it."""
+    text = str(e)
+    if isinstance(e, pickle.UnpicklingError) and "Unsupported global" in text:
+        return ("it holds Python objects, not only tensors (a whole pickled model?); incdsl "
+                "reads tensors only; save the model's state_dict() instead")
+    if isinstance(e, pickle.UnpicklingError) or "weights_only" in text:
+        return "its contents are not a pickle of tensors"
+    first = text.splitlines()[0] if text else "no detail"
+    return f"{type(e).__name__}: {first}"
 
 
 def check_fits(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, torch.Tensor],

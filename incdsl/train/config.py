@@ -8,6 +8,7 @@ checks that a continued run asks for the same thing.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,13 +91,14 @@ _TYPES = {"bool": bool, "int": int, "float": float, "str": str, "str | None": st
           "dict[str, Any]": dict, "list[str]": list}
 
 
-def _kind(name: str) -> type:
+def kind_of(name: str) -> type:
+    """The Python type of setting `name` (bool, int, float, str, list or dict)."""
     return _TYPES[FIELDS[name].type]  # annotations are strings here (`from __future__`)
 
 
 def coerce(name: str, value: Any, where: str) -> Any:
     """`value` as the type of setting `name`, or a UsageError saying `where` it came from."""
-    kind = _kind(name)
+    kind = kind_of(name)
     if value is None and FIELDS[name].default is None:
         return None
     ok = {
@@ -127,7 +129,15 @@ def resolve(file_settings: dict[str, Any], flags: dict[str, Any]) -> TrainConfig
     return config
 
 
+# The seeds torch's generators take, leaving room for the sampler's seed + epoch.
+MAX_SEED = 2**63 - 1
+
+
 def _check_ranges(c: TrainConfig) -> None:
+    for name in FIELDS:  # nan and inf pass every comparison below, or crash later
+        value = getattr(c, name)
+        if kind_of(name) is float and not math.isfinite(value):
+            raise UsageError(f"{name} must be a finite number, got {value}")
     positive = {"epochs": c.epochs, "batch_size": c.batch_size, "lr": c.lr,
                 "log_every": c.log_every}
     for name, value in positive.items():
@@ -137,23 +147,31 @@ def _check_ranges(c: TrainConfig) -> None:
         value = getattr(c, name)
         if not 0 <= value < 1:
             raise UsageError(f"{name} must be in [0, 1), got {value}")
-    for name in ("weight_decay", "warmup_epochs", "clip_grad_norm", "aux_weight",
+    for name in ("weight_decay", "rmsprop_eps", "warmup_epochs", "clip_grad_norm", "aux_weight",
                  "save_every"):
         if getattr(c, name) < 0:
             raise UsageError(f"{name} must not be negative, got {getattr(c, name)}")
+    if c.workers < -1:
+        raise UsageError(f"workers must be -1 (automatic) or 0 or more, got {c.workers}")
+    if not 0 <= c.seed <= MAX_SEED:
+        raise UsageError(f"seed must be in 0..{MAX_SEED} (2**63 - 1), got {c.seed}")
     if c.decay_epochs <= 0 or not 0 < c.decay_rate <= 1:
         raise UsageError("the step schedule needs decay_epochs > 0 and 0 < decay_rate <= 1")
 
 
-def load_file(path: str) -> dict[str, Any]:
-    """The settings of a YAML file, every key and value checked; errors say `file:line:col`."""
+def load_file(path: str, what: str = "--config") -> dict[str, Any]:
+    """The settings of a YAML file, every key and value checked; errors say `file:line:col`.
+    `what` names the file in errors that have no line (--config, or a run's config.yaml)."""
     import yaml
 
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
     except OSError as e:
-        raise UsageError(f"--config {path}: {e.strerror}") from None
+        raise UsageError(f"{what} {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{what} {path}: not UTF-8 text (byte {e.object[e.start]:#04x} at "
+                         f"offset {e.start}); YAML settings are UTF-8") from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -165,6 +183,7 @@ def load_file(path: str) -> dict[str, Any]:
         return {}
     if not isinstance(root, yaml.MappingNode):
         raise UsageError(f"{path}: expected a mapping of setting: value")
+    _refuse_duplicate_keys(root, path)
     settings = {}
     for key_node, _ in root.value:
         key = key_node.value
@@ -173,6 +192,26 @@ def load_file(path: str) -> dict[str, Any]:
             raise unknown_key(key, where)
         settings[key] = coerce(key, data[key], f"{where}: {key}")
     return settings
+
+
+def _refuse_duplicate_keys(node, path: str) -> None:
+    """PyYAML keeps the last of two equal keys without a word; a setting given twice is
+    more likely a mistake than a wish."""
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value in seen:
+                raise UsageError(f"{path}:{line}:{key_node.start_mark.column + 1}: "
+                                 f"'{key_node.value}' is set twice (first on line "
+                                 f"{seen[key_node.value]})")
+            seen.setdefault(getattr(key_node, "value", None), line)
+            _refuse_duplicate_keys(value_node, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _refuse_duplicate_keys(item, path)
 
 
 def unknown_key(key: str, where: str) -> UsageError:

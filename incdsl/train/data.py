@@ -14,16 +14,19 @@ from __future__ import annotations
 import inspect
 import os
 import signal
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from PIL import Image
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler, default_collate
 from torchvision import datasets as tv_datasets
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
 from incdsl.errors import UsageError, did_you_mean
+from incdsl.train.folders import UNREADABLE, ImageFolder, Unreadable
 
 # Inception networks take input in [-1, 1] (TF-Slim's preprocessing), not ImageNet-normalised.
 MEAN = STD = (0.5, 0.5, 0.5)
@@ -59,6 +62,7 @@ class Splits:
     classes: list[str]
     name: str
     in_memory: bool  # small tensors: loader workers would cost more than they save
+    warnings: list[str] = field(default_factory=list)  # for the log, said once per run
 
 
 def open_data(data: str, root: str = "~/.cache/incdsl/datasets",
@@ -109,7 +113,7 @@ def _image_folder(root: Path) -> Splits:
             raise UsageError(f"--data {root}: no '{part}' folder; an ImageFolder dataset has "
                              f"{root}/train/CLASS/*.jpg and {root}/val/CLASS/*.jpg")
         try:
-            splits[part] = _ImageFolder(str(folder))
+            splits[part] = ImageFolder(str(folder))
         except FileNotFoundError as e:  # torchvision's words for an empty class folder
             raise UsageError(f"--data {folder}: {e}") from None
     train, val = splits["train"], splits["val"]
@@ -117,26 +121,7 @@ def _image_folder(root: Path) -> Splits:
         only = sorted(set(train.classes) ^ set(val.classes))
         raise UsageError(f"--data {root}: train/ and val/ have different classes "
                          f"(only in one of them: {', '.join(only[:5])})")
-    return Splits(train, val, train.classes, str(root), False)
-
-
-class _ImageFolder(tv_datasets.ImageFolder):
-    """An ImageFolder whose unreadable images come back as None (counted and skipped by the
-    loader) instead of ending the run."""
-
-    def __getitem__(self, i):
-        path, label = self.samples[i]
-        try:
-            image = self.loader(path)
-            image.load()
-        except (OSError, ValueError, SyntaxError):  # PIL's ways of saying "not an image"
-            return _Unreadable(path)
-        return image, label
-
-
-@dataclass(frozen=True)
-class _Unreadable:
-    path: str
+    return Splits(train, val, train.classes, str(root), False, train.warnings + val.warnings)
 
 
 def _torchvision(name: str, root: str, download: bool) -> Splits:
@@ -192,8 +177,13 @@ class Distorted(Dataset):
 
     def __getitem__(self, key):
         epoch, index = key if isinstance(key, tuple) else (0, key)
-        item = self.dataset[index]
-        if isinstance(item, _Unreadable):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                item = self.dataset[index]
+        except UNREADABLE:  # a torchvision dataset opens its images itself
+            return Unreadable(f"image {index} of {type(self.dataset).__name__}")
+        if isinstance(item, Unreadable):
             return item
         image, label = item
         # torchvision's transforms draw from torch's global generator; seed it for this
@@ -204,8 +194,8 @@ class Distorted(Dataset):
             torch.default_generator.manual_seed(hash((self.seed, epoch, index)) & (2**63 - 1))
             try:
                 return self.transform(image), label
-            except (OSError, ValueError):  # a truncated image fails here, when first decoded
-                return _Unreadable(getattr(image, "filename", str(index)))
+            except UNREADABLE:  # a truncated image fails here, when first decoded
+                return Unreadable(getattr(image, "filename", str(index)))
 
 
 class EpochSampler(Sampler):
@@ -237,8 +227,8 @@ class Batch:
 
 
 def collate(items) -> Batch:
-    good = [item for item in items if not isinstance(item, _Unreadable)]
-    skipped = [item.path for item in items if isinstance(item, _Unreadable)]
+    good = [item for item in items if not isinstance(item, Unreadable)]
+    skipped = [item.path for item in items if isinstance(item, Unreadable)]
     if not good:
         return Batch(torch.empty(0), torch.empty(0, dtype=torch.long), skipped)
     images, labels = default_collate(good)

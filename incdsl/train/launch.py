@@ -5,23 +5,16 @@ elastic launcher, `torch.distributed.run` (what `torchrun` runs)."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import yaml
 
 from incdsl.errors import UsageError
-from incdsl.fileio import write_atomically
-from incdsl.train.config import TrainConfig, as_dict, differences
-from incdsl.train.loop import CHECKPOINT
-from incdsl.train.metrics import METRICS, TENSORBOARD
-
-CONFIG = "config.yaml"
-RUN_FILES = (CHECKPOINT, CONFIG, METRICS, "curves.png")
+from incdsl.train.config import TrainConfig
+from incdsl.train.lock import HELD_BY_LAUNCHER
 
 
 @dataclass(frozen=True)
@@ -50,6 +43,8 @@ def plan(gpus: int | None, nproc: int | None, nnodes: int = 1, node_rank: int = 
         raise UsageError("--gpus must be 0 or more, --nproc and --nnodes 1 or more")
     if not 0 <= node_rank < nnodes:
         raise UsageError(f"--node-rank {node_rank}: must be in 0..{nnodes - 1}")
+    if not 0 < master_port < 65536:
+        raise UsageError(f"--master-port {master_port}: must be in 1..65535")
     if gpus is None:
         gpus = 1 if available and nproc is None else 0
     if gpus > available:
@@ -73,46 +68,6 @@ def validate(config: TrainConfig, p: Plan) -> None:
     data.steps_per_epoch(len(splits.train), config.batch_size, p.nproc * p.nnodes)
 
 
-def prepare_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool,
-                    first_node: bool = True) -> None:
-    """Save the resolved config, which the workers read, after checking (on the first node)
-    that a new run will not overwrite an old one or that a resumed run asks for what the
-    saved one did. Other nodes only save it: on a shared file system the first node's run
-    directory is theirs too, and they must not find it "already holding a run"."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
-    if first_node:
-        _check_run_dir(out, config, resume=resume, force=force)
-    out.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(as_dict(config), sort_keys=False)
-    write_atomically(out / CONFIG, lambda tmp: Path(tmp).write_text(text))
-
-
-def _check_run_dir(out: Path, config: TrainConfig, *, resume: bool, force: bool) -> None:
-    if resume:
-        if not (out / CHECKPOINT).is_file():
-            raise UsageError(f"--resume: {out} holds no checkpoint ({out / CHECKPOINT} is "
-                             "missing); start the run without --resume")
-        saved = yaml.safe_load((out / CONFIG).read_text()) if (out / CONFIG).is_file() else {}
-        changed = differences(saved or {}, config)
-        if changed:
-            what = ", ".join(f"{k} ({saved.get(k)!r} there, {getattr(config, k)!r} now)"
-                             for k in changed)
-            raise UsageError(f"--resume: the run in {out} was started with other settings: "
-                             f"{what}; resume it with the same ones, or start a new run")
-    elif out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise UsageError(f"--out {out} already holds a run; --resume continues it, "
-                             "--force starts over in it, or choose another --out")
-        for name in RUN_FILES:
-            (out / name).unlink(missing_ok=True)
-        shutil.rmtree(out / TENSORBOARD, ignore_errors=True)
-
-
-def read_config(run_dir: Path) -> TrainConfig:
-    return TrainConfig(**yaml.safe_load((run_dir / CONFIG).read_text()))
-
-
 def trainer_here(config: TrainConfig, run_dir: Path, device: str, *, progress: bool):
     """The loop of a run in this process. Building it opens the data, elaborates the spec and
     reads --init, so it checks what validate() checks, and writes nothing."""
@@ -122,11 +77,12 @@ def trainer_here(config: TrainConfig, run_dir: Path, device: str, *, progress: b
     return Trainer(config, run_dir, start(device), progress=progress)
 
 
-def run_in_process(trainer, *, resume: bool) -> int:
+def run_in_process(trainer, start) -> int:
+    """Run `trainer` from `start` (incdsl.train.rundir.Start); returns the exit code."""
     from incdsl.train.loop import Stopped
 
     try:
-        trainer.run(resume=resume)
+        trainer.run(resume=start.state if start.resume else False)
     except Stopped as stop:
         return 128 + stop.signum
     return 0
@@ -148,6 +104,8 @@ def launch(p: Plan, run_dir: Path, *, resume: bool, progress: bool) -> int:
     argv += ["--resume"] * resume + ["--progress"] * progress
     # torchrun would set one thread per process, and warn; share this machine's cores.
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // p.nproc)))
+    # The workers inherit this: their launcher holds the run directory's lock for them.
+    os.environ[HELD_BY_LAUNCHER] = str(os.getpid())
     try:
         run(parse_args(argv))
     except ChildFailedError as e:
@@ -157,4 +115,6 @@ def launch(p: Plan, run_dir: Path, *, resume: bool, progress: bool) -> int:
     except SignalException as e:  # the launcher itself was told to stop; workers saved
         print(f"incdsl: stopped by {signal.Signals(e.sigval).name}", file=sys.stderr)
         return 128 + e.sigval
+    finally:
+        os.environ.pop(HELD_BY_LAUNCHER, None)
     return 0

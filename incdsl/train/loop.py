@@ -19,10 +19,10 @@ from incdsl.errors import IncdslError
 from incdsl.train import checkpoint, data, model, recipe
 from incdsl.train.config import TrainConfig, as_dict
 from incdsl.train.distributed import Context, any_, sum_
+from incdsl.train.evaluation import evaluate
 from incdsl.train.metrics import Recorder
+from incdsl.train.rundir import CHECKPOINT, refuse_fewer_epochs
 from incdsl.train.syncbn import convert_sync_batchnorm
-
-CHECKPOINT = "checkpoint.pt"
 
 
 class Diverged(IncdslError):
@@ -46,6 +46,8 @@ class Trainer:
         torch.manual_seed(config.seed)
 
         self.splits = data.open_data(config.data, config.data_root, config.download)
+        for warning in self.splits.warnings:
+            self.log(f"incdsl: warning: {warning}", file=sys.stderr)
         self.graph = model.network_graph(config, len(self.splits.classes))
         self._make_loaders(model.input_size(self.graph))
         self._make_model()
@@ -58,6 +60,9 @@ class Trainer:
 
         self.epoch, self.step_in_epoch, self.step = 0, 0, 0
         self.running = torch.zeros(4, dtype=torch.float64)  # loss sum, correct, images, skipped
+        self.window = torch.zeros(4, dtype=torch.float64)  # the same since the last train row
+        self.recorder: Recorder | None = None
+        self.resume_notes: list[str] = []
         self.stop_signal: int | None = None
 
     def _make_loaders(self, size: tuple[int, int]) -> None:
@@ -120,21 +125,32 @@ class Trainer:
 
     # -- the run ----------------------------------------------------------------------------
 
-    def run(self, resume: bool = False) -> dict:
-        if resume:
-            self._restore(checkpoint.load(self.run_dir / CHECKPOINT))
-        self._announce(resume)
-        recorder = Recorder(self.run_dir) if self.ctx.main else None
+    def run(self, resume: bool | dict = False) -> dict:
+        """Train to the last epoch. `resume`: True continues from the run directory's
+        checkpoint, a dict from that checkpoint already loaded."""
+        metrics_at = None
+        if resume is not False:
+            state = resume if isinstance(resume, dict) else checkpoint.load_training(
+                self.run_dir / CHECKPOINT)
+            metrics_at = self._restore(state)
+        self._announce(resume is not False)
+        if self.ctx.main:
+            self.recorder = Recorder(self.run_dir, resume=metrics_at, step=self.step)
         previous = {sig: signal.signal(sig, self._on_signal)
                     for sig in (signal.SIGTERM, signal.SIGINT)}
         results: dict = {}
         try:
             while self.epoch < self.config.epochs:
-                self._train_epoch(recorder)
-                results = self._evaluate_all(recorder)
+                self._train_epoch()
+                results, rows, line = self._evaluate_all()
                 self.epoch, self.step_in_epoch = self.epoch + 1, 0
                 self.running.zero_()
-                self._save()
+                # The checkpoint first, then the epoch's rows: a run killed in between
+                # resumes with them (they travel in the checkpoint), one killed before
+                # redoes the epoch, whose rows metrics.jsonl does not have yet.
+                self._save(pending=rows)
+                self._record(rows)
+                self.log(line)
         except Stopped as stop:
             self._save()
             self.log(f"stopped by {signal.Signals(stop.signum).name} at epoch {self.epoch + 1}, "
@@ -144,8 +160,8 @@ class Trainer:
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            if recorder is not None:
-                recorder.close()
+            if self.recorder is not None:
+                self.recorder.close()
         return results
 
     def _on_signal(self, signum, _frame) -> None:
@@ -155,12 +171,12 @@ class Trainer:
         self.log(f"\n{signal.Signals(signum).name}: saving a checkpoint after this step "
                  "(again to stop at once)", file=sys.stderr)
 
-    def _train_epoch(self, recorder: Recorder | None) -> None:
+    def _train_epoch(self) -> None:
         c, batch = self.config, self.config.batch_size * self.ctx.world
         self.net.train()
         self.sampler.set_position(self.epoch, self.step_in_epoch * c.batch_size)
         bar = self._progress_bar()
-        since, window = time.perf_counter(), torch.zeros(4, dtype=torch.float64)
+        since = time.perf_counter()
         for item in self.train_loader:
             stop, empty = any_(self.ctx, self.stop_signal is not None, len(item.labels) == 0)
             if stop:
@@ -180,19 +196,20 @@ class Trainer:
             stats = torch.tensor([float(loss) * len(item.labels), float(correct),
                                   len(item.labels), len(item.skipped)], dtype=torch.float64)
             self.running += stats
-            window += stats
+            self.window += stats
             if bar is not None:
                 bar.update(batch)
                 bar.set_postfix(loss=f"{float(loss):.3f}", lr=f"{self._lr():.3g}")
             if self.step % c.log_every == 0 or self.step_in_epoch == self.steps_per_epoch:
-                totals = sum_(self.ctx, window)
+                totals = sum_(self.ctx, self.window)
                 elapsed = time.perf_counter() - since
-                if recorder is not None and totals[2] > 0:
-                    recorder.write("train", epoch=self.epoch, step=self.step,
-                                   loss=float(totals[0] / totals[2]),
-                                   top1=float(100 * totals[1] / totals[2]), lr=self._lr(),
-                                   images_per_s=round(float(totals[2]) / elapsed, 1))
-                since, window = time.perf_counter(), torch.zeros(4, dtype=torch.float64)
+                if totals[2] > 0:
+                    self._record([{"kind": "train", "epoch": self.epoch, "step": self.step,
+                                   "loss": float(totals[0] / totals[2]),
+                                   "top1": float(100 * totals[1] / totals[2]), "lr": self._lr(),
+                                   "images_per_s": round(float(totals[2]) / elapsed, 1)}])
+                since = time.perf_counter()
+                self.window.zero_()
             if c.save_every and self.step % c.save_every == 0:
                 self._save()
         if bar is not None:
@@ -222,31 +239,47 @@ class Trainer:
 
     # -- evaluation -------------------------------------------------------------------------
 
-    def _evaluate_all(self, recorder: Recorder | None) -> dict:
+    def _evaluate_all(self) -> tuple[dict, list[dict], str]:
+        """The held-out results of each set of weights, their metrics rows, and the epoch's
+        line for the log; written by the caller once the checkpoint is."""
         started = time.perf_counter()
-        results = {"model": evaluate(self.net, self.val_loader, self.ctx, self.loss.ce,
-                                     self.config.channels_last)}
-        if self.ema is not None:
-            results["ema"] = evaluate(self.ema.module, self.val_loader, self.ctx, self.loss.ce,
-                                      self.config.channels_last)
+        named = {"model": self.net} | ({"ema": self.ema.module} if self.ema is not None else {})
+        results = {weights: evaluate(net, self.val_loader, self.ctx, self.loss.ce,
+                                     self.config.channels_last,
+                                     self._skipped_held_out if weights == "model" else None)
+                   for weights, net in named.items()}
         train = sum_(self.ctx, self.running)
         seen = max(1.0, float(train[2]))
         line = (f"epoch {self.epoch + 1}/{self.config.epochs}: train loss "
                 f"{float(train[0]) / seen:.4f}, top-1 {100 * float(train[1]) / seen:.2f}%")
+        rows = []
         for weights, r in results.items():
             label = "val" if weights == "model" else "val (EMA)"
             line += f"; {label} top-1 {r['top1']:.2f}%, top-5 {r['top5']:.2f}%"
-            if recorder is not None:
-                recorder.write("eval", epoch=self.epoch, step=self.step, weights=weights, **r)
+            rows.append({"kind": "eval", "epoch": self.epoch, "step": self.step,
+                         "weights": weights, **r})
         line += f" ({time.perf_counter() - started:.1f} s eval)"
         if train[3]:
             line += f"; {int(train[3])} unreadable image(s) skipped"
-        self.log(line)
-        return results
+        if results["model"]["unreadable"]:
+            line += f"; {results['model']['unreadable']} unreadable held-out image(s) skipped"
+        return results, rows, line
+
+    def _skipped_held_out(self, paths: list[str]) -> None:
+        self.log(f"skipped unreadable held-out image(s): {', '.join(paths)}",
+                     file=sys.stderr)
+
+    def _record(self, rows: list[dict]) -> None:
+        if self.recorder is not None:
+            for row in rows:
+                self.recorder.write(**row)
 
     # -- checkpoints ------------------------------------------------------------------------
 
-    def _save(self) -> None:
+    def _save(self, pending: list[dict] = ()) -> None:
+        """Checkpoint the run. `pending`: the metrics rows that belong to this checkpoint but
+        are written after it; with the size metrics.jsonl has now, they let a resumed run
+        make the file what an uninterrupted run's would be."""
         if not self.ctx.main:
             return
         state = {
@@ -261,24 +294,55 @@ class Trainer:
             "step_in_epoch": self.step_in_epoch,
             "step": self.step,
             "running": self.running,
+            "window": self.window,
+            "metrics": {"size": self.recorder.size() if self.recorder else 0,
+                        "rows": list(pending)},
             "rng": checkpoint.rng_state(),
             "classes": self.splits.classes,
         }
         checkpoint.save(self.run_dir / CHECKPOINT, state)
 
-    def _restore(self, state: dict) -> None:
+    def _restore(self, state: dict) -> dict | None:
+        """Continue from a checkpoint; returns where metrics.jsonl stood at it, if it says."""
         where = str(self.run_dir / CHECKPOINT)
+        refuse_fewer_epochs(self.run_dir, self.config, state)
         checkpoint.check_fits(self.net.state_dict(), state["model"], where)
         self.net.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
+        self._fit_schedule(state)
         if self.ema is not None and state.get("ema") is not None:
             self.ema.module.load_state_dict(state["ema"])
             self.ema.n_averaged.fill_(state["ema_count"])
         self.epoch, self.step_in_epoch = state["epoch"], state["step_in_epoch"]
         self.step = state["step"]
         self.running = state["running"].clone()
+        if state.get("window") is not None:
+            self.window = state["window"].clone()
         checkpoint.set_rng_state(state["rng"])
+        return state.get("metrics")
+
+    def _fit_schedule(self, state: dict) -> None:
+        """A resume with another --epochs: the schedule is stretched from where it is (see
+        recipe.Factor.extend), and the log says so."""
+        factor = self.schedule.lr_lambdas[0]
+        if state["schedule"]["lr_lambdas"][0] is None:  # saved before the schedule was a Factor
+            factor.total = state["config"]["epochs"] * self.steps_per_epoch
+        total, before = self.config.epochs * self.steps_per_epoch, factor.total
+        if total == before:
+            return
+        at = self.schedule.last_epoch
+        factor.extend(total, at)
+        base = self.schedule.base_lrs[0]
+        what = {"cosine": f"the cosine schedule goes on from lr {base * factor(at):.4g} at "
+                          f"step {at} to 0 at step {total}",
+                "step": "the step schedule goes on as it was",
+                "constant": "the learning rate stays constant"}[factor.kind]
+        if factor.kind == "cosine" and factor(at) == 0:
+            what += (" (the run had finished its schedule, so the extra epochs train at lr 0; "
+                     "--init with this checkpoint starts a new run with a new schedule)")
+        self.resume_notes.append(f"--epochs {self.config.epochs} (the run had "
+                                 f"{before // self.steps_per_epoch}): {what}")
 
     def _announce(self, resume: bool) -> None:
         c, ctx, g = self.config, self.ctx, self.graph
@@ -296,35 +360,5 @@ class Trainer:
             self.log(f"--init: {note}")
         if resume:
             self.log(f"resuming at epoch {self.epoch + 1}, step {self.step}")
-
-
-def correct_top(logits: torch.Tensor, labels: torch.Tensor, ks=(1, 5)) -> torch.Tensor:
-    """How many of the batch have their label among the top-k logits, for each k."""
-    top = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
-    hits = top == labels[:, None]
-    return torch.stack([hits[:, :k].any(dim=1).sum() for k in ks])
-
-
-@torch.no_grad()
-def evaluate(net: nn.Module, loader, ctx: Context, criterion, channels_last: bool = False
-             ) -> dict[str, float]:
-    """Loss, top-1 and top-5 (percent) over the whole held-out split, all processes summed."""
-    was_training = net.training
-    net.eval()
-    totals = torch.zeros(4, dtype=torch.float64)  # loss sum, top-1, top-5, images
-    for item in loader:
-        if len(item.labels) == 0:
-            continue
-        images = item.images.to(ctx.device, non_blocking=True)
-        labels = item.labels.to(ctx.device, non_blocking=True)
-        if channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
-        logits = net(images).float()
-        top1, top5 = correct_top(logits, labels).tolist()
-        totals += torch.tensor([float(criterion(logits, labels)) * len(labels), top1, top5,
-                                len(labels)], dtype=torch.float64)
-    net.train(was_training)
-    totals = sum_(ctx, totals)
-    n = max(1.0, float(totals[3]))
-    return {"loss": round(float(totals[0]) / n, 5), "top1": round(100 * float(totals[1]) / n, 3),
-            "top5": round(100 * float(totals[2]) / n, 3), "images": int(totals[3])}
+        for note in self.resume_notes:
+            self.log(note)

@@ -70,21 +70,45 @@ def optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
 def schedule(config: TrainConfig, opt: torch.optim.Optimizer, steps_per_epoch: int) -> LambdaLR:
     """A factor on the base learning rate for every optimizer step: a linear warm-up, then
     cosine to zero, TF-Slim's staircase decay (x0.94 every 2 epochs), or constant."""
-    total = config.epochs * steps_per_epoch
-    warmup = round(config.warmup_epochs * steps_per_epoch)
-    every = max(1, round(config.decay_epochs * steps_per_epoch))
+    return LambdaLR(opt, Factor(config, steps_per_epoch))
 
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        if config.schedule == "cosine":
-            progress = (step - warmup) / max(1, total - warmup)
-            return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-        if config.schedule == "step":
-            return config.decay_rate ** ((step - warmup) // every)
+
+class Factor:
+    """The schedule's factor at each step. An object, not a closure, so that LambdaLR's
+    state_dict keeps its attributes (plain numbers): a resumed run has its run's schedule."""
+
+    def __init__(self, config: TrainConfig, steps_per_epoch: int):
+        self.kind = config.schedule
+        self.total = config.epochs * steps_per_epoch
+        self.warmup = round(config.warmup_epochs * steps_per_epoch)
+        self.every = max(1, round(config.decay_epochs * steps_per_epoch))
+        self.decay_rate = config.decay_rate
+        self.tail: list | None = None  # [from step, factor there]: a cosine stretched there
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup:
+            return (step + 1) / self.warmup
+        if self.kind == "cosine":
+            start, scale = self.tail or (self.warmup, 1.0)
+            return scale * _half_cosine((step - start) / max(1, self.total - start))
+        if self.kind == "step":
+            return self.decay_rate ** ((step - self.warmup) // self.every)
         return 1.0
 
-    return LambdaLR(opt, factor)
+    def extend(self, total: int, at_step: int) -> None:
+        """A resumed run with another number of epochs: from `at_step` on, the cosine runs
+        from the factor it has there down to zero at the new end, so the learning rate goes
+        on from where it was instead of jumping. Warm-up, step and constant schedules do not
+        depend on the length."""
+        if total == self.total:
+            return
+        if self.kind == "cosine" and at_step > self.warmup:
+            self.tail = [at_step, self(at_step)]
+        self.total = total
+
+
+def _half_cosine(progress: float) -> float:
+    return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
 class Loss(nn.Module):

@@ -93,9 +93,10 @@ def test_an_existing_run_is_not_overwritten_without_force(cli, tmp_path):
     assert cli("train", TINY, "--set", "size=16", *FAST, "--out", out, "--force")[0] == 0
 
 
-def test_resume_needs_a_checkpoint(cli, tmp_path):
+def test_resume_needs_a_run(cli, tmp_path):
     code, _, err = cli("train", TINY, "--out", tmp_path / "r", "--resume")
-    one_line_error(code, err, "--resume", "no checkpoint")
+    one_line_error(code, err, "--resume", "holds no run")
+    assert not (tmp_path / "r").exists()
 
 
 def test_resume_with_other_settings_is_refused(cli, tmp_path):

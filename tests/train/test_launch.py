@@ -70,13 +70,15 @@ def test_two_gpus_with_sync_bn(tmp_path):
 
 
 def test_other_nodes_share_the_first_nodes_run_directory(tmp_path):
+    from incdsl.train import rundir
     from incdsl.train.config import TrainConfig
 
     out, config = tmp_path / "run", TrainConfig(epochs=3)
-    launch.prepare_run_dir(out, config, resume=False, force=False)  # node 0
+    rundir.prepare(out, config, resume=False, force=False)  # node 0
     (out / "metrics.jsonl").write_text("{}\n")  # node 0's run has begun
-    launch.prepare_run_dir(out, config, resume=False, force=False, first_node=False)
+    (out / "checkpoint.pt").write_bytes(b"")  # and has saved
+    rundir.prepare(out, config, resume=False, force=False, first_node=False)
     assert (out / "metrics.jsonl").exists()  # node 1 neither refused nor cleared it
-    assert launch.read_config(out) == config
+    assert rundir.read_config(out) == config
     with pytest.raises(UsageError, match="already holds a run"):
-        launch.prepare_run_dir(out, config, resume=False, force=False)  # node 0 again
+        rundir.prepare(out, config, resume=False, force=False)  # node 0 again

@@ -42,7 +42,7 @@ def test_metrics_rows(run_dir):
 
 
 def test_tensorboard_events(run_dir):
-    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    from tensorboard.backend.event_processing import event_accumulator as accumulator
     events = accumulator.EventAccumulator(str(run_dir / "tensorboard"))
     events.Reload()
     tags = set(events.Tags()["scalars"])
