@@ -78,6 +78,7 @@ class Conv(Op):
     )
     style = CONV
     helpers = (CONV_BN,)
+    convolution = True
 
     def make(self, args, inputs, cx):
         out, out_expr = cx.scaled(args.whole("out", "output channels"), args.expr("out"))

@@ -21,6 +21,7 @@ class MaxPool(Op):
                           words=window.WORDS, defaults=dict(window.DEFAULTS),
                           required=("kernel",), wants=window.WANTS)
     style = _STYLE
+    per_channel = True
 
     def make(self, args, inputs, cx):
         return window.Window(**window.window(args, "pool size")), {}
@@ -65,6 +66,7 @@ class AvgPool(MaxPool):
                           flags={"count_include_pad": True}, words=window.WORDS,
                           defaults=dict(window.DEFAULTS), required=("kernel",),
                           wants=window.WANTS)
+    linear = True
 
     def make(self, args, inputs, cx):
         return AvgPoolAttrs(**window.window(args, "pool size"),
