@@ -146,6 +146,7 @@ class Op:
     scaled_sum: ClassVar[bool] = False  # inputs[0] + scale * inputs[1] (the residual add)
     view: ClassVar[bool] = False  # a view of its input, no copy (a channel slice)
     channel_concat: ClassVar[bool] = False  # joins its inputs along channels, in order
+    classifier: ClassVar[bool] = False  # its width follows the class count (a linear layer)
     inplace_variant: ClassVar[str | None] = None  # the op that does the same work in place
 
     # ---- from a spec line -------------------------------------------------------------------

@@ -83,7 +83,7 @@ def commute_pool(g: Graph, *, training: bool) -> Graph:
         linear_id = fresh(ids, c.scope, conv.rsplit("/", 1)[-1] + "_linear")
         linear = Node(op=FOLDED, attrs=FoldedConvAttrs(**same), inputs=list(data.inputs),
                       module=c.module, blocks=c.blocks, scope=c.scope, loc=c.loc,
-                      exprs={k: v for k, v in c.exprs.items() if k != "relu"})
+                      exprs={"out_channels": c.exprs.get("out_channels")})
         nodes.append((linear_id, linear))
         nodes.append((node, replace(data, inputs=[linear_id], shape=())))
         after = _after(a, origin, training, late_bias, getattr(a, "layers", (conv,)))

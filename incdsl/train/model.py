@@ -10,6 +10,7 @@ from torch import nn
 from incdsl.elaborate import spec_graph
 from incdsl.errors import UsageError, did_you_mean
 from incdsl.nn import build_module
+from incdsl.ops import OPS
 from incdsl.passes import optimize
 from incdsl.train import checkpoint
 from incdsl.train.config import TrainConfig
@@ -36,7 +37,7 @@ def input_size(g: nx.DiGraph) -> tuple[int, int]:
 
 def head_modules(g: nx.DiGraph) -> set[str]:
     """Module paths of the classifiers: linear layers, whose width follows `classes`."""
-    return {d["module"] for _, d in g.nodes(data=True) if d["op"] == "linear"}
+    return {d["module"] for _, d in g.nodes(data=True) if OPS[d["op"]].classifier}
 
 
 def build(g: nx.DiGraph, config: TrainConfig) -> tuple[nn.Module, list[str]]:
