@@ -114,8 +114,15 @@ def canonical_state(module: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def own_state_dict(model: nn.Module) -> dict[str, torch.Tensor]:
-    """An optimised model's tensors under their own names (what it computes with)."""
-    return {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    """An optimised model's tensors under their own names (what it computes with): what
+    the module `incdsl compile --optimize` writes loads."""
+    out = {}
+    for path, module in model.named_modules():
+        prefix = f"{path}." if path else ""
+        out.update({prefix + k: p.detach() for k, p in module.named_parameters(recurse=False)})
+        out.update({prefix + k: b.detach() for k, b in module.named_buffers(recurse=False)
+                    if k not in module._non_persistent_buffers_set})
+    return out
 
 
 def attach(root: nn.Module, g, reference_state: dict[str, torch.Tensor]) -> Canonical:

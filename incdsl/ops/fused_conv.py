@@ -36,8 +36,14 @@ class FusedConv(nn.Module):
         self.bn = nn.BatchNorm2d(channels, eps=eps, momentum=momentum) if bn else None
         self.relu = relu if isinstance(relu, bool) else None
         if self.relu is None:  # max(x, floor): floor 0 where a ReLU was, -inf elsewhere
-            floor = [0.0 if r else float("-inf") for r, w in zip(relu, widths) for _ in range(w)]
-            self.register_buffer("floor", torch.tensor(floor).view(-1, 1, 1), persistent=False)
+            floor = [
+                0.0 if r else float("-inf")
+                for r, w in zip(relu, widths)
+                for _ in range(w)
+            ]
+            self.register_buffer(
+                "floor", torch.tensor(floor).view(-1, 1, 1), persistent=False
+            )
 
     def forward(self, x):
         x = self.conv(x)
