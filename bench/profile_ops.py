@@ -1,7 +1,7 @@
 """Where the time goes: torch.profiler's table of one network's inference (or training step),
 ours (optionally optimised) and the reference, with the same weights and input.
 
-    python bench/profile.py [irv2|v4|v3] [--batch N] [--optimize inference|training]
+    python bench/profile_ops.py [irv2|v4|v3] [--batch N] [--optimize inference|training]
                             [--train] [--calls N] [--rows N]
 """
 
