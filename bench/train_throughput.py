@@ -3,7 +3,7 @@ the timm / torchvision reference of the same network, in one process.
 
     python bench/train_throughput.py [NETWORK ...] [--device cpu|cuda] [--batch N] [--size N]
         [--steps N] [--rounds N] [--workers N] [--amp] [--channels-last] [--compile]
-        [--data synthetic|real|both]
+        [--data synthetic|real|both] [--optimize training] [--peak-tflops X]
 
 synthetic: both loops train on one batch already in memory, so the figure is the step alone
 (ours: incdsl's Trainer.train_step, with its loss, gradient-norm check and schedule).
@@ -132,6 +132,7 @@ def measure(name: str, args, folder: Path | None) -> dict[str, tuple[float, floa
                          data=str(folder) if folder else "digits", batch_size=args.batch,
                          workers=args.workers, amp="bf16" if args.amp else "off",
                          channels_last=args.channels_last, compile=args.compile,
+                         optimize=args.optimize,
                          epochs=1000, warmup_epochs=0, log_every=10**9)
     with tempfile.TemporaryDirectory() as run_dir:
         trainer = Trainer(config, Path(run_dir), Context(0, 1, 0, device),
@@ -163,6 +164,16 @@ def measure(name: str, args, folder: Path | None) -> dict[str, tuple[float, floa
     return results
 
 
+def image_flops(name: str, size: int) -> float:
+    """Training FLOPs per image: forward and backward, 3 x 2 x the spec's MACs."""
+    import incdsl
+    from incdsl.ir.graph import total_macs
+
+    spec, overrides, _ = NETWORKS[name]
+    g = incdsl.graph(spec, **{**overrides, "size": size, "classes": CLASSES})
+    return 6 * total_macs(g, with_aux=False)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("networks", nargs="*", metavar="NETWORK",
@@ -178,6 +189,10 @@ def main():
     p.add_argument("--channels-last", action="store_true")
     p.add_argument("--compile", action="store_true")
     p.add_argument("--data", choices=("synthetic", "real", "both"), default="both")
+    p.add_argument("--optimize", choices=("none", "training"), default="none",
+                   help="ours with the compiler's training passes (incdsl train --optimize)")
+    p.add_argument("--peak-tflops", type=float, default=0.0,
+                   help="the device's peak TFLOP/s: adds model FLOP utilisation columns")
     args = p.parse_args()
     unknown = [n for n in args.networks if n not in NETWORKS]
     if unknown:
@@ -185,18 +200,24 @@ def main():
     torch.manual_seed(0)
     print(f"device={args.device} batch={args.batch} size={args.size} amp={args.amp} "
           f"channels_last={args.channels_last} compile={args.compile} workers={args.workers} "
-          f"threads={torch.get_num_threads()}; median of {args.rounds} rounds of "
-          f"{args.steps} steps")
-    print(f"{'network':8} {'data':10} {'incdsl img/s':>13} {'plain img/s':>12} {'ratio':>6}")
+          f"threads={torch.get_num_threads()} optimize={args.optimize}; median of "
+          f"{args.rounds} rounds of {args.steps} steps")
+    mfu = "  incdsl MFU   plain MFU" if args.peak_tflops else ""
+    print(f"{'network':8} {'data':10} {'incdsl img/s':>13} {'plain img/s':>12} {'ratio':>6}"
+          + mfu)
     with tempfile.TemporaryDirectory() as tmp:
         folder = None
         if args.data != "synthetic":
             count = args.batch * (args.steps * (args.rounds + 1) + args.warmup)
             folder = write_images(Path(tmp), count, round(args.size * 1.15))
         for name in args.networks or list(NETWORKS):
+            flops = image_flops(name, args.size)
             for kind, (ours, ref) in measure(name, args, folder).items():
-                print(f"{name:8} {kind:10} {ours:13.1f} {ref:12.1f} {ours / ref:6.3f}",
-                      flush=True)
+                line = f"{name:8} {kind:10} {ours:13.1f} {ref:12.1f} {ours / ref:6.3f}"
+                if args.peak_tflops:  # 3x the forward's FLOPs per trained image
+                    line += "".join(f"  {rate * flops / args.peak_tflops / 1e12:10.1%}"
+                                    for rate in (ours, ref))
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The pipeline is the import graph: no stage imports a later one, and nothing reaches another
 module's private names.
 
-    grammar -> syntax -> ir -> ops -> elaborate -> lower -> {report, draw, nn, codegen}
+    grammar -> syntax -> ir -> ops -> elaborate -> {passes, lower} -> {report, draw, nn, codegen}
             -> weights -> train -> cli (and the `incdsl` API)
 
 Every import statement counts, those inside functions too (that is how the stages that need
@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "incdsl"
 
 BASE = {"errors", "resources", "fileio"}  # read by every stage
-RANK = {"syntax": 1, "ir": 2, "ops": 3, "elaborate": 4, "lower": 5, "report": 6, "draw": 6,
+RANK = {"syntax": 1, "ir": 2, "ops": 3, "elaborate": 4, "passes": 5, "lower": 5, "report": 6,
+        "draw": 6,
         "nn": 6, "codegen": 6, "weights": 7, "train": 8, "cli": 9}
 ENTRY = 9  # the CLI and the `incdsl` API module
 

@@ -15,7 +15,8 @@ from incdsl import __version__
 from incdsl.errors import IncdslError, report
 
 # In the order `incdsl --help` lists them.
-COMMANDS = ("check", "summary", "draw", "compile", "weights", "train", "eval", "plot")
+COMMANDS = ("check", "summary", "draw", "compile", "export", "weights", "train", "eval", "plot",
+            "bench")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,11 +72,21 @@ def add_spec_arguments(p: argparse.ArgumentParser, *, many: bool = False) -> Non
                    help="which network of the file, if it defines several")
 
 
+def add_optimize_argument(p: argparse.ArgumentParser, modes=("inference", "training")) -> None:
+    p.add_argument("--optimize", choices=modes, metavar="|".join(modes),
+                   help="run the compiler's passes for this mode first (incdsl.passes)")
+
+
 def load_graph(args, spec=None):
-    """The shaped graph for a command's SPEC, --set and --network."""
+    """The shaped graph for a command's SPEC, --set and --network (and --optimize)."""
     from incdsl.elaborate import parse_overrides, spec_graph
 
-    return spec_graph(spec or args.spec, args.network, parse_overrides(args.overrides))
+    g = spec_graph(spec or args.spec, args.network, parse_overrides(args.overrides))
+    if getattr(args, "optimize", None):
+        from incdsl.passes import optimize
+
+        g = optimize(g, args.optimize)
+    return g
 
 
 if __name__ == "__main__":

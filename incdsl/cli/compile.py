@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from incdsl.cli import add_spec_arguments, load_graph
+from incdsl.cli import add_optimize_argument, add_spec_arguments, load_graph
 from incdsl.fileio import write_atomically
 
 
@@ -15,6 +15,7 @@ def add_parser(sub) -> None:
                        "per block, the network class with its parameters as keyword defaults. "
                        "Its state_dict keys and outputs equal those of incdsl.build().")
     add_spec_arguments(p)
+    add_optimize_argument(p)
     p.add_argument("-o", "--output", metavar="FILE.py",
                    help="where to write it (default: standard output)")
     p.set_defaults(run=run)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from incdsl.cli import add_spec_arguments, load_graph
+from incdsl.cli import add_optimize_argument, add_spec_arguments, load_graph
 
 
 def add_parser(sub) -> None:
@@ -12,6 +12,7 @@ def add_parser(sub) -> None:
                        description="Print a network's layers with output shape, parameters "
                        "and multiply-accumulates, the totals and the grid sizes.")
     add_spec_arguments(p)
+    add_optimize_argument(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--depth", type=int, metavar="N",
                    help="collapse blocks nested deeper than N (0: one row per top-level block)")

@@ -10,16 +10,18 @@ expression into a number), each variant gets its own class, and a comment says s
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from incdsl.codegen.expressions import Unrenderable, param_name, to_python
-from incdsl.codegen.format import Call, layout, with_comment
+from incdsl.codegen.format import LINE_LENGTH, Call, layout, with_comment
 from incdsl.ir.graph import format_shape
 from incdsl.lower import Repeat, Scope, identifier, is_attribute, lower
 from incdsl.ops import OPS
+from incdsl.ops.origin import Rebuilt
 
 INDENT = "        "  # the body of __init__
 
@@ -91,6 +93,7 @@ class _ClassBody:
             if made is None:
                 continue
             name = _item_name(g, item)
+            init += _note(g, item, scope)
             if is_attribute(name):
                 init += layout(made, INDENT, f"self.{name} = ")
             else:  # a spec name that is a Python keyword, like `class`
@@ -249,6 +252,18 @@ def _item_name(g: nx.DiGraph, item) -> str:
     if isinstance(item, (Scope, Repeat)):
         return item.name
     return g.nodes[item]["module"].rsplit(".", 1)[-1]
+
+
+def _note(g: nx.DiGraph, item, scope: Scope) -> list[str]:
+    """A comment above a layer the optimising passes made: which spec layers it holds."""
+    if not isinstance(item, str) or not isinstance(OPS[g.nodes[item]["op"]], Rebuilt):
+        return []
+    data = g.nodes[item]
+    text = OPS[data["op"]].note(data["attrs"])
+    if scope.path:
+        text = text.replace(scope.path + "/", "")
+    width = LINE_LENGTH - len(INDENT) - 2
+    return [f"{INDENT}# {line}" for line in textwrap.wrap(text, width)]
 
 
 def _camel(name: str) -> str:

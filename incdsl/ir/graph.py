@@ -121,6 +121,8 @@ class Network(_Record):
     aux: set[str] = field(default_factory=set)  # outputs that are auxiliary heads
     blocks: dict[str, BlockInstance] = field(default_factory=dict)  # by instance path
     containers: dict[str, Container] = field(default_factory=dict)  # by path
+    optimized: str | None = None  # "inference" or "training" once incdsl.passes rewrote it
+    passes: list[str] = field(default_factory=list)  # what each optimising pass did, in order
 
 
 class Graph(nx.DiGraph):

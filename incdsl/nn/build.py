@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from incdsl.errors import UsageError
 from incdsl.lower import Repeat, Scope, identifier, lower, scope_tree
 from incdsl.nn import layers
 from incdsl.nn.init import init_weights
@@ -27,17 +28,33 @@ _class_cache: dict[tuple[str, str, tuple[str, ...]], type] = {}
 _serial = count()
 
 
-def build_module(g: nx.DiGraph, *, seed: int | None = None) -> nn.Module:
-    root = _module(g, scope_tree(g), tuple(g.graph["outputs"]))
-    init_weights(root, g, seed)
+def build_module(g: nx.DiGraph, *, seed: int | None = None,
+                 canonical: nx.DiGraph | None = None) -> nn.Module:
+    """The module of `g`. An optimised graph (incdsl.passes) needs `canonical`, the graph it
+    was made from: the model is initialised as that one would be (the same seed gives the
+    same weights) and loads and saves that one's state_dict."""
+    if g.graph["optimized"] is None:
+        root = _module(g, scope_tree(g), tuple(g.graph["outputs"]))
+        init_weights(root, g, seed)
+        return root
+    from incdsl.nn.canonical import attach
+
+    assert canonical is not None and canonical.graph["optimized"] is None
+    base = InferenceModule if g.graph["optimized"] == "inference" else GeneratedModule
+    root = _module(g, scope_tree(g), tuple(g.graph["outputs"]), base)
+    if base is InferenceModule:
+        root.eval()
+    attach(root, g, build_module(canonical, seed=seed).state_dict())
     return root
 
 
-def _module(g: nx.DiGraph, scope: Scope, outputs: tuple[str, ...]) -> nn.Module:
+def _module(g: nx.DiGraph, scope: Scope, outputs: tuple[str, ...],
+            base: type | None = None) -> nn.Module:
     if scope.sequence:
         module = nn.Sequential()
     else:
-        module = generated_class(class_name(g, scope), lower(g, scope).source(), outputs)()
+        module = generated_class(class_name(g, scope), lower(g, scope).source(), outputs,
+                                 base or GeneratedModule)()
     for item in scope.items:
         if isinstance(item, Repeat):
             sequence = nn.Sequential()
@@ -67,10 +84,12 @@ def class_name(g: nx.DiGraph, scope: Scope) -> str:
     return identifier(g.graph["name"])
 
 
-def generated_class(name: str, source: str, outputs: tuple[str, ...]) -> type:
+def generated_class(name: str, source: str, outputs: tuple[str, ...],
+                    base: type | None = None) -> type:
     """A Module subclass whose forward is `source`; one class per distinct code, so the ten
     `Block35` instances share theirs."""
-    key = (name, source, outputs)
+    base = base or GeneratedModule
+    key = (name, source, outputs, base.__name__)
     if key not in _class_cache:
         filename = f"<incdsl-generated {name} {next(_serial)}>"
         # Registered with linecache so tracebacks and inspect show the generated line.
@@ -79,7 +98,7 @@ def generated_class(name: str, source: str, outputs: tuple[str, ...]) -> type:
         # Our own generated code: every name in it comes from identifier(), every number
         # from the graph; spec text never reaches it.
         exec(compile(source, filename, "exec"), namespace)  # noqa: S102
-        _class_cache[key] = type(name, (GeneratedModule,), {
+        _class_cache[key] = type(name, (base,), {
             "forward": namespace["forward"], "__module__": "incdsl.nn.generated",
             "_incdsl_key": key})
     return _class_cache[key]
@@ -93,6 +112,21 @@ class GeneratedModule(nn.Module):
         return _restore, type(self)._incdsl_key, self.__dict__
 
 
-def _restore(name: str, source: str, outputs: tuple[str, ...]) -> nn.Module:
-    cls = generated_class(name, source, outputs)
+def _restore(name: str, source: str, outputs: tuple[str, ...], base: str) -> nn.Module:
+    cls = generated_class(name, source, outputs, _BASES[base])
     return cls.__new__(cls)
+
+
+class InferenceModule(GeneratedModule):
+    """The root of an inference-optimised model: its BatchNorms are folded and its dropout
+    gone, so it computes the spec's network in eval mode only, and refuses training mode."""
+
+    def train(self, mode: bool = True):
+        if mode:
+            raise UsageError("this model was built with optimize='inference' (BatchNorm folded, "
+                             "dropout removed): it runs in eval mode only; build it with "
+                             "optimize='training' or None to train")
+        return super().train(False)
+
+
+_BASES = {c.__name__: c for c in (GeneratedModule, InferenceModule)}

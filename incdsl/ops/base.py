@@ -149,6 +149,16 @@ class Op:
     takes_input: ClassVar[bool] = True  # False only for `input`
     is_layer: ClassVar[bool] = True  # a spec line can make it (not `concat`, `add`: statements do)
     forward_attrs: ClassVar[tuple[str, ...]] = ()  # attributes forward reads, not __init__
+    # What the optimising passes (incdsl.passes) may assume of an op, instead of its name:
+    convolution: ClassVar[bool] = False  # a conv (-> BatchNorm) (-> ReLU) with ConvAttrs
+    linear: ClassVar[bool] = False  # a linear map of its input (an average pool)
+    per_channel: ClassVar[bool] = False  # each output channel reads only its own input channel
+    eval_identity: ClassVar[bool] = False  # passes its input on unchanged in eval (dropout)
+    scaled_sum: ClassVar[bool] = False  # inputs[0] + scale * inputs[1] (the residual add)
+    view: ClassVar[bool] = False  # a view of its input, no copy (a channel slice)
+    channel_concat: ClassVar[bool] = False  # joins its inputs along channels, in order
+    classifier: ClassVar[bool] = False  # its width follows the class count (a linear layer)
+    inplace_variant: ClassVar[str | None] = None  # the op that does the same work in place
 
     # ---- from a spec line -------------------------------------------------------------------
 

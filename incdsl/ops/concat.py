@@ -41,6 +41,7 @@ class ConcatOp(Op):
     style = replace(MERGE, extra=(("shape", "box"), ("style", "filled")))
     has_module = False
     is_layer = False
+    channel_concat = True
 
     def infer(self, a: ConcatAttrs, inputs):
         check_sizes(a.branches, inputs)

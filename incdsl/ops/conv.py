@@ -86,6 +86,7 @@ class Conv(Op):
     )
     style = CONV
     helpers = (CONV_BN,)
+    convolution = True
 
     def make(self, args, inputs, cx):
         out, out_expr, groups, groups_expr = self._widths(args, inputs[0][0], cx)

@@ -22,6 +22,7 @@ class Dropout(Op):
     signature = Signature(positional=("p",), required=("p",),
                           wants={"p": "a dropout probability"})
     style = HEAD
+    eval_identity = True
 
     def make(self, args, inputs, cx):
         return DropoutAttrs(args.number("p", "dropout probability", 0.0, 0.999)), \

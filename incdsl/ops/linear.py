@@ -28,6 +28,7 @@ class Linear(Op):
                           defaults={"init_std": None}, required=("out",),
                           wants={"out": "an output size"})
     style = HEAD
+    classifier = True
 
     def make(self, args, inputs, cx):
         attrs = LinearAttrs(inputs[0][0], args.whole("out", "output features"),

@@ -36,6 +36,7 @@ class MaxPool(Op):
     style = POOL
     torch_class = "nn.MaxPool2d"
     title = "MaxPool"
+    per_channel = True
 
     def make(self, args, inputs, cx):
         return PoolAttrs(**window.window(args, "pool size"), ceil=args.flag("ceil")), {}
@@ -71,6 +72,7 @@ class AvgPool(MaxPool):
     signature = _signature(count_include_pad=True)
     torch_class = "nn.AvgPool2d"
     title = "Avg Pooling"
+    linear = True
 
     def make(self, args, inputs, cx):
         return AvgPoolAttrs(**window.window(args, "pool size"), ceil=args.flag("ceil"),

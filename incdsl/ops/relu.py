@@ -13,6 +13,8 @@ class Relu(Op):
     example = "relu"
     style = PLAIN
     has_module = False
+    per_channel = True
+    inplace_variant = "relu_inplace"
 
     def forward(self, attrs, inputs, call, value):
         return f"F.relu({inputs[0]})"

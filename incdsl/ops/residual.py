@@ -36,6 +36,7 @@ class Add(Op):
                                   ("margin", "0.02")))
     has_module = False
     is_layer = False
+    scaled_sum = True
 
     def infer(self, a, inputs):
         trunk, residual = inputs

@@ -66,6 +66,8 @@ def summary(g: nx.DiGraph, depth: int | None = None) -> dict:
         "main_macs": total_macs(g, with_aux=False),
         "total_flops": 2 * total_macs(g),  # one multiply and one add per MAC
         "grid": grid_sizes(g),
+        "optimized": g.graph["optimized"],
+        "passes": list(g.graph["passes"]),
         "layers": [dict(asdict(r), shape=list(r.shape)) for r in rows(g, depth)],
     }
 
@@ -75,7 +77,11 @@ def format_table(g: nx.DiGraph, depth: int | None = None) -> str:
     name_w = max([len("Layer")] + [len(r.name) for r in data])
     op_w = max([len("Op")] + [len(r.op) for r in data])
     head = f"{'Layer':<{name_w}}  {'Op':<{op_w}}  {'Output':>14}  {'Params':>12}  {'MACs':>15}"
-    lines = [f"{g.graph['name']}  ({g.graph['source']})", head, "-" * len(head)]
+    lines = [f"{g.graph['name']}  ({g.graph['source']})"]
+    if g.graph["optimized"]:
+        lines.append(f"Optimised for {g.graph['optimized']}, passes in order:")
+        lines += [f"  {note}" for note in g.graph["passes"]]
+    lines += [head, "-" * len(head)]
     for r in data:
         lines.append(f"{r.name:<{name_w}}  {r.op:<{op_w}}  {format_shape(r.shape):>14}  "
                      f"{r.params:>12,}  {r.macs:>15,}")

@@ -50,6 +50,7 @@ class TrainConfig:
     amp: str = "auto"  # auto (bf16 on GPU) | bf16 | off
     channels_last: bool = False
     compile: bool = False
+    optimize: str = "none"  # none | training: the compiler's exact passes (fused layers)
     sync_bn: bool = False
     # Fine-tuning.
     init: str | None = None
@@ -78,6 +79,7 @@ CHOICES = {
     "optimizer": ("sgd", "rmsprop", "adamw"),
     "schedule": ("cosine", "step", "constant"),
     "amp": ("auto", "bf16", "off"),
+    "optimize": ("none", "training"),
     "preset": tuple(PRESETS),
 }
 

@@ -10,6 +10,8 @@ from torch import nn
 from incdsl.elaborate import spec_graph
 from incdsl.errors import UsageError, did_you_mean
 from incdsl.nn import build_module
+from incdsl.ops import OPS
+from incdsl.passes import optimize
 from incdsl.train import checkpoint
 from incdsl.train.config import TrainConfig
 
@@ -35,13 +37,16 @@ def input_size(g: nx.DiGraph) -> tuple[int, int]:
 
 def head_modules(g: nx.DiGraph) -> set[str]:
     """Module paths of the classifiers: linear layers, whose width follows `classes`."""
-    return {d["module"] for _, d in g.nodes(data=True) if d["op"] == "linear"}
+    return {d["module"] for _, d in g.nodes(data=True) if OPS[d["op"]].classifier}
 
 
 def build(g: nx.DiGraph, config: TrainConfig) -> tuple[nn.Module, list[str]]:
     """The module, initialised from `config.init` when given, with only the `--trainable`
     parameters left trainable. Returns it and a note per tensor left as initialised."""
-    model = build_module(g, seed=config.seed)
+    if config.optimize == "training":  # exact: fused layers, the spec's state_dict
+        model = build_module(optimize(g, "training"), seed=config.seed, canonical=g)
+    else:
+        model = build_module(g, seed=config.seed)
     notes = _load_init(model, g, config) if config.init else []
     _freeze(model, config.trainable)
     return model, notes

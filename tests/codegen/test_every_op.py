@@ -1,5 +1,6 @@
 """Build and compile agree for every op of the registry: small specs that together use each op
-and statement, compiled, loaded with build()'s state_dict and run in eval and train mode."""
+and statement (the ops the optimising passes make among them), compiled, loaded with
+build()'s state_dict and run in eval and train mode."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import torch
 
 import incdsl
 from incdsl.codegen import generate
+from incdsl.nn.canonical import own_state_dict
 from incdsl.ops import OPS, STATEMENTS
+from incdsl.passes import optimize
 from tests.codegen.test_generate import load_generated
 
+MODES = ("inference", "training")
 SPECS = {
     # flatten -> linear: the generated Linear must take C*H*W inputs, not C.
     "flatten": """
@@ -95,6 +99,18 @@ network Family(classes=3):
 }
 
 
+SPECS["passes"] = """
+network Passes(classes=4):
+    input 3x12x12
+    conv 16 3x3
+    concat:
+        conv 4 1x1
+        avgpool 3x3 -> conv 4 1x1        # commuted: a moved_bn, or a shift, after the pool
+        conv 4 3x3 no bn no relu -> relu # a ReLU in place, in inference
+    global avgpool -> linear classes
+"""
+
+
 @pytest.fixture(scope="module")
 def graphs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("every_op")
@@ -107,7 +123,8 @@ def graphs(tmp_path_factory):
 
 
 def test_the_specs_use_every_op_and_statement(graphs):
-    used = {data["op"] for _, g in graphs.values() for _, data in g.nodes(data=True)}
+    used = {data["op"] for _, g in graphs.values() for mode in (None, *MODES)
+            for _, data in (optimize(g, mode) if mode else g).nodes(data=True)}
     assert used == set(OPS)
     words = " ".join(SPECS.values()).split()
     assert all(f"{name}:" in words or name in words for name in STATEMENTS)
@@ -132,6 +149,27 @@ def test_compiled_module_computes_what_build_builds(name, graphs, tmp_path):
         want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
         assert len(want) == len(got)
         for a, b in zip(want, got):
+            assert a.shape == b.shape and torch.equal(a, b)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", list(SPECS))
+def test_compiled_optimised_module_computes_what_build_builds(name, mode, graphs, tmp_path):
+    path, g = graphs[name]
+    source = tmp_path / f"{name}_{mode}.py"
+    source.write_text(generate(optimize(g, mode)))
+    network = getattr(load_generated(source, f"every_op_{name}_{mode}"), g.graph["name"])()
+    built = incdsl.build(path, seed=0, optimize=mode)
+    network.load_state_dict(own_state_dict(built))
+    x = torch.randn(3, *g.nodes[g.graph["input"]]["shape"])
+    for train in (False, True) if mode == "training" else (False,):
+        built.train(train), network.train(train)
+        torch.manual_seed(0)
+        want = built(x)
+        torch.manual_seed(0)
+        got = network(x)
+        want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
+        for a, b in zip(want, got, strict=True):
             assert a.shape == b.shape and torch.equal(a, b)
 
 
