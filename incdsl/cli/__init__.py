@@ -15,7 +15,8 @@ from incdsl import __version__
 from incdsl.errors import IncdslError, SpecError
 
 # In the order `incdsl --help` lists them.
-COMMANDS = ("check", "summary", "draw", "compile", "weights", "train", "eval", "plot")
+COMMANDS = ("check", "summary", "draw", "diff", "fmt", "lsp", "compile", "weights", "train",
+            "eval", "plot")
 
 
 class _Parser(argparse.ArgumentParser):
