@@ -32,7 +32,6 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from incdsl.draw.render import format_of, render
     from incdsl.draw.views import render_view
-
     from incdsl.syntax.program import resolve_spec
 
     out = Path(args.output) if args.output else \

@@ -45,7 +45,7 @@ def test_a_file_that_does_not_parse_is_reported_and_left_alone(capsys, tmp_path)
     bad, ugly = tmp_path / "bad.inc", tmp_path / "ugly.inc"
     bad.write_text("block A:\n  conv 1 1x1 ->\n")
     ugly.write_text(UGLY)
-    code, out, err = run(capsys, bad, ugly)
+    code, _, err = run(capsys, bad, ugly)
     assert code == 2
     assert f"{bad}:2:16: error: the line ends too early" in err and "Traceback" not in err
     assert bad.read_text() == "block A:\n  conv 1 1x1 ->\n"

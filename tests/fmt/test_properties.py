@@ -22,7 +22,7 @@ def scramble(text: str, rnd: random.Random) -> str:
     or fewer spaces wherever the lexer reads the same tokens either way."""
     _, tokens = parse_tokens(text)
     unit = rnd.choice([" ", "  ", "   ", "\t", " " * 8])
-    out, previous, head = [], None, True
+    out, previous, head, was_head = [], None, True, False
     for tok in tokens:
         if tok.type == "_NL":
             def indent(m):
