@@ -37,7 +37,7 @@ class Ctx:
     defaults: dict  # op name -> {slot: value} from `defaults` lines
     stack: tuple[str, ...] = ()  # names of the blocks being instantiated
     instances: tuple[str, ...] = ()  # their instance paths
-    trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
+    trail: tuple = ()  # ("in Block35, used at ...", where) notes for errors inside blocks
 
 
 def select_network(program: Program, network: str | None = None) -> ast.Definition:
@@ -147,8 +147,8 @@ class _Elaborator:
             if self.shape_error_seen:
                 return
             self.shape_error_seen = True
-        for note in reversed(ctx.trail):
-            e = e.with_note(note)
+        for note, where in reversed(ctx.trail):
+            e = e.with_note(note, where)
         self.errors.add(e)
 
     def _stmt(self, stmt: ast.Stmt, cur, ctx: Ctx, scope: Scope, kind: str | None = None,
@@ -241,7 +241,7 @@ class _Elaborator:
             ctx.instances[-1] if ctx.instances else None, repeat, arg_exprs)
         inner = Ctx(args, {p: ir.Param(p) for p in args}, ctx.defaults, (*ctx.stack, d.name),
                     (*ctx.instances, child.path),
-                    trail=(*ctx.trail, f"in {d.name}, used at {layer.loc}"))
+                    trail=(*ctx.trail, (f"in {d.name}, used at {layer.loc}", layer.loc)))
         return self._body(d.body, cur, inner, child)
 
     def _block_args(self, d: ast.Definition, layer: ast.Layer, ctx: Ctx):
