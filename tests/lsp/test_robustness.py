@@ -74,4 +74,4 @@ def test_the_server_survives_random_edits(lsp, tmp_path):
         want = lsp.wait_diagnostics(lsp.open(fresh))
         assert [(d.range, d.message) for d in got] == [(d.range, d.message) for d in want]
     pristine = lsp.open(architectures_dir() / "irv2.inc")  # and still answers right
-    assert "8x8x1536" in lsp.hover(pristine, 31, 6).contents.value
+    assert "8x8x1536" in lsp.hover(pristine, 30, 6).contents.value
