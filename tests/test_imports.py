@@ -1,7 +1,7 @@
 """The pipeline is the import graph: no stage imports a later one, and nothing reaches another
 module's private names.
 
-    grammar -> syntax -> ir -> ops -> {elaborate, fmt, highlight} -> lower
+    grammar -> syntax -> ir -> ops -> {elaborate, fmt} -> {lower, highlight}
             -> {report, draw, nn, codegen} -> {weights, diff, lsp} -> train -> cli (and the API)
 
 Every import statement counts, those inside functions too (that is how the stages that need
@@ -20,10 +20,10 @@ PACKAGE = ROOT / "incdsl"
 BASE = {"errors", "resources", "fileio"}  # read by every stage
 RANK = {"syntax": 1, "ir": 2, "ops": 3, "elaborate": 4, "lower": 5, "report": 6, "draw": 6,
         "nn": 6, "codegen": 6, "weights": 7, "train": 8, "cli": 9,
-        # the editor's tools: the formatter and the lexer read only the syntax and the ops;
-        # diff reads the graph IR, the summary and the figures; the language server the
-        # formatter and everything up to the reports
-        "fmt": 4, "highlight": 4, "diff": 7, "lsp": 7}
+        # the editor's tools: the formatter reads only the syntax; the lexer the grammar, the
+        # ops and the evaluator's names; diff the graph IR, the summary and the figures; the
+        # language server the formatter and everything up to the reports
+        "fmt": 4, "highlight": 5, "diff": 7, "lsp": 7}
 ENTRY = 9  # the CLI and the `incdsl` API module
 
 
