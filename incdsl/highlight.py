@@ -8,6 +8,8 @@ evaluator, so a new op is highlighted without a change here.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pygments.lexer import RegexLexer, bygroups, words
 from pygments.token import (
     Comment,
@@ -47,12 +49,11 @@ def _words(names) -> str:
 
 class IncdslLexer(RegexLexer):
     name = "incdsl"
-    aliases = ["incdsl"]
-    filenames = ["*.inc"]
-    mimetypes = ["text/x-incdsl"]
-    url = "https://github.com/incdsl/incdsl"
+    aliases: ClassVar[list[str]] = ["incdsl"]
+    filenames: ClassVar[list[str]] = ["*.inc"]
+    mimetypes: ClassVar[list[str]] = ["text/x-incdsl"]
 
-    tokens = {
+    tokens: ClassVar[dict] = {
         "root": [
             (r"[ \t]+", Whitespace),
             (r"\n", Whitespace),

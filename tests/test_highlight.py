@@ -27,7 +27,7 @@ def lexed(text: str) -> dict[int, tuple]:
 def doc_blocks() -> list[tuple[str, str]]:
     found = []
     for doc in DOCS:
-        for i, block in enumerate(re.findall(r"```incdsl\n(.*?)```", doc.read_text(), re.S)):
+        for i, block in enumerate(re.findall(r"```incdsl\n(.*?)```", doc.read_text(), re.DOTALL)):
             found.append((f"{doc.name}[{i}]", block))
     return found
 
