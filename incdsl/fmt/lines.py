@@ -86,12 +86,13 @@ def rows(tokens: list[Token]) -> list[Row]:
         if tok.type == NEWLINE:
             gap = Break() if depth > 0 else None
             line_open = current is not None  # the newline token starts on a line of code
-            for kind, text, column in _pieces(tok.value, tok.column - 1):
+            for index, (kind, text, column) in enumerate(_pieces(tok.value, tok.column - 1)):
                 if kind == "newline":
                     if not line_open and gap is None:
                         out.append(Blank())
                     line_open, indent = False, column
-                elif line_open and current is not None and (gap or current).trailing is None:
+                    continue
+                if index == 0 and current is not None:  # after code, on its line
                     if gap is not None:
                         gap.trailing = text
                     else:
@@ -100,7 +101,7 @@ def rows(tokens: list[Token]) -> list[Row]:
                     gap.comments.append(text)
                 else:
                     out.append(Comment(text, column))
-                line_open = line_open or kind == "comment"
+                line_open = True
             if gap is not None:
                 current.items.append(gap)
             else:

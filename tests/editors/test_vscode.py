@@ -37,7 +37,8 @@ def test_the_grammar_tokenises_every_shipped_spec():
         pytest.skip("Node.js is not installed: the TextMate grammar's test needs it")
     assert (EXTENSION / "node_modules" / "vscode-textmate").is_dir(), \
         "run ./setup.sh --test (it runs `npm ci` in editors/vscode)"
-    done = subprocess.run(["npm", "test", "--silent"], cwd=EXTENSION, capture_output=True,
+    done = subprocess.run(["npm", "test", "--silent"], check=False, cwd=EXTENSION,
+                          capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "# pass 1" in done.stdout and "# fail 0" in done.stdout
