@@ -16,7 +16,6 @@ import traceback
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from incdsl import __version__
 from incdsl.errors import SpecError
 from incdsl.lsp.analysis import Analysis, analyse
 from incdsl.lsp.complete import complete
@@ -28,9 +27,18 @@ from incdsl.lsp.navigate import definition, references, symbols
 DEBOUNCE = 0.3  # seconds of quiet after a change before the errors are recomputed
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("incdsl")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 class IncdslServer(LanguageServer):
     def __init__(self, debounce: float = DEBOUNCE):
-        super().__init__("incdsl", __version__,
+        super().__init__("incdsl", _version(),
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.debounce = debounce
         self.analyses: dict[str, tuple[int | None, Analysis]] = {}  # uri -> (version, ...)
