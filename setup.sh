@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Set up incdsl on a fresh machine: PyTorch, the package (editable) and Graphviz's `dot`.
+# Set up incdsl on a fresh machine: PyTorch, the package (editable) and Graphviz's `dot`
+# (the package brings pygls, lsprotocol and Pygments for `incdsl lsp` and the lexer).
 #   ./setup.sh          what a user needs
-#   ./setup.sh --test   plus the test dependencies and the reference implementations
+#   ./setup.sh --test   plus the test dependencies, the reference implementations and the
+#                       VS Code extension's Node packages (where npm is)
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -18,6 +20,12 @@ if [ "${1:-}" = "--test" ]; then
   # references; their pins on torch are older than ours, so they come without their
   # dependencies (pretrainedmodels' own are munch and six, in the test extra).
   "$PY" -m pip install -q --no-deps "facenet-pytorch>=2.5" "pretrainedmodels==0.7.4"
+  # The VS Code extension's grammar test (tests/editors) runs vscode-textmate under Node.
+  if command -v npm >/dev/null 2>&1; then
+    (cd editors/vscode && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  else
+    echo "setup: Node.js is missing; the VS Code grammar test will be skipped." >&2
+  fi
 else
   "$PY" -m pip install -q -e .
 fi

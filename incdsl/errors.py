@@ -43,6 +43,9 @@ class Diagnostic:
     message: str
     location: Location | None = None
     notes: tuple[str, ...] = ()
+    # notes that point somewhere ("in Block35, used at irv2.inc:25:5"), for editors: each is
+    # also in `notes`
+    related: tuple[tuple[str, Location], ...] = ()
 
     def render(self) -> str:
         if self.location is None:
@@ -97,10 +100,12 @@ class SpecError(IncdslError):
     def render(self) -> str:
         return "\n".join(d.render() for d in self.diagnostics)
 
-    def with_note(self, note: str) -> SpecError:
-        """The same errors with one more note (`in block Block35, used at ...`)."""
-        return SpecError([Diagnostic(d.message, d.location, (*d.notes, note))
-                          for d in self.diagnostics])
+    def with_note(self, note: str, location: Location | None = None) -> SpecError:
+        """The same errors with one more note (`in block Block35, used at ...`), which may
+        point at a place."""
+        related = ((note, location),) if location is not None else ()
+        return SpecError([Diagnostic(d.message, d.location, (*d.notes, note),
+                                     (*d.related, *related)) for d in self.diagnostics])
 
 
 class UsageError(IncdslError):

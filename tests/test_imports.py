@@ -1,8 +1,8 @@
 """The pipeline is the import graph: no stage imports a later one, and nothing reaches another
 module's private names.
 
-    grammar -> syntax -> ir -> ops -> elaborate -> {passes, lower} -> {report, draw, nn, codegen}
-            -> weights -> train -> cli (and the `incdsl` API)
+    grammar -> syntax -> ir -> ops -> {elaborate, fmt} -> {passes, lower, highlight}
+            -> {report, draw, nn, codegen} -> {weights, diff, lsp} -> train -> cli (and the API)
 
 Every import statement counts, those inside functions too (that is how the stages that need
 torch import it late)."""
@@ -18,9 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "incdsl"
 
 BASE = {"errors", "resources", "fileio"}  # read by every stage
-RANK = {"syntax": 1, "ir": 2, "ops": 3, "elaborate": 4, "passes": 5, "lower": 5, "report": 6,
-        "draw": 6,
-        "nn": 6, "codegen": 6, "weights": 7, "train": 8, "cli": 9}
+RANK = {"syntax": 1, "ir": 2, "ops": 3, "elaborate": 4, "passes": 5, "lower": 5, "report": 6, "draw": 6,
+        "nn": 6, "codegen": 6, "weights": 7, "train": 8, "cli": 9,
+        # the editor's tools: the formatter reads only the syntax; the lexer the grammar, the
+        # ops and the evaluator's names; diff the graph IR, the summary and the figures; the
+        # language server the formatter and everything up to the reports
+        "fmt": 4, "highlight": 5, "diff": 7, "lsp": 7}
 ENTRY = 9  # the CLI and the `incdsl` API module
 
 

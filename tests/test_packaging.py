@@ -1,4 +1,4 @@
-"""A non-editable install carries the grammar and the shipped architectures."""
+"""A non-editable install carries the grammar and the shipped architectures, and registers\nthe Pygments lexer."""
 
 import os
 import subprocess
@@ -32,3 +32,10 @@ def test_wheel_carries_grammar_and_architectures(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True,
                          capture_output=True, text=True).stdout
     assert int(out) == reference_parameters("timm:inception_resnet_v2")
+
+
+    # The lexer is found by name through the wheel's entry point, as `pygmentize -l incdsl` does.
+    lexed = subprocess.run([sys.executable, "-m", "pygments", "-l", "incdsl", "-f", "raw",
+                            str(ROOT / "architectures" / "lib" / "reductions.inc")], env=env,
+                           cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    assert "Token.Name.Builtin\t'conv'" in lexed and "Token.Error" not in lexed

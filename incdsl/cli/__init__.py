@@ -15,8 +15,8 @@ from incdsl import __version__
 from incdsl.errors import IncdslError, report
 
 # In the order `incdsl --help` lists them.
-COMMANDS = ("check", "summary", "draw", "compile", "export", "weights", "train", "eval", "plot",
-            "bench")
+COMMANDS = ("check", "summary", "draw", "diff", "fmt", "lsp", "compile", "export", "weights",
+            "train", "eval", "plot", "bench")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,4 +1,7 @@
-"""`incdsl draw SPEC -o FILE [--view network|block|full] [--block NAME] [--depth N]`."""
+"""`incdsl draw SPEC [-o FILE] [--view network|block|full] [--block NAME] [--depth N]`.
+
+Without `-o` the figure is NAME.svg in the current directory: the spec file's name, or the
+block's with `--block`."""
 
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ def add_parser(sub) -> None:
                        "comes from the file's extension: .svg, .png, .pdf, or .dot for the "
                        "graphviz source.")
     add_spec_arguments(p)
-    p.add_argument("-o", "--output", required=True, metavar="FILE",
-                   help="where to write the figure (.svg, .png, .pdf or .dot)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="where to write the figure (.svg, .png, .pdf or .dot); default: "
+                   "NAME.svg here, NAME being the spec file's name or the --block's")
     p.add_argument("--view", choices=("network", "block", "full"),
                    help="network (default): one box per stage; block: one block's layers; "
                    "full: every layer, blocks as clusters")
@@ -28,8 +32,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from incdsl.draw.render import format_of, render
     from incdsl.draw.views import render_view
+    from incdsl.syntax.program import resolve_spec
 
-    out = Path(args.output)
+    out = Path(args.output) if args.output else \
+        Path(f"{args.block or resolve_spec(args.spec).stem}.svg")
     format_of(out)  # a bad extension is refused before any work
     g = load_graph(args)
     view = args.view or ("block" if args.block else "network")
@@ -38,5 +44,5 @@ def run(args) -> int:
     if args.depth is not None and view != "full":
         raise UsageError(f"--depth is for the full view (--view full), not the {view} view")
     written = render(render_view(g, view, args.block, args.depth), out)
-    print(f"wrote {written}")
+    print(f"wrote {written}" if args.output else f"wrote {written} (in {Path.cwd()})")
     return 0

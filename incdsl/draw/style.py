@@ -24,3 +24,6 @@ ACTIVATION = PLAIN.attrs()
 def for_op(op: str) -> dict:
     """Each op chooses its own colours (`Op.style`)."""
     return OPS[op].style.attrs()
+
+# `incdsl diff --draw`: the stages that differ between the two networks.
+CHANGED = {"color": "#d62728", "penwidth": "3"}

@@ -149,6 +149,13 @@ def _emit_clusters(dot: graphviz.Digraph, g: nx.DiGraph, boxes: list[_Box]) -> N
 
 def network_view(g: nx.DiGraph) -> graphviz.Digraph:
     dot = _digraph(g.graph["name"], label=f"{g.graph['name']}", labelloc="t", fontsize="16")
+    emit_network(dot, g, network_boxes(g))
+    return dot
+
+
+def network_boxes(g: nx.DiGraph) -> list[_Box]:
+    """The network view's boxes: the input, one per run of one block, one per other layer,
+    one per auxiliary head."""
     aux = _aux_nodes(g)
     aux_members = {n for nodes in aux.values() for n in nodes}
     # Where a head leaves the trunk, a run of equal blocks is cut, so the head is drawn
@@ -186,13 +193,18 @@ def network_view(g: nx.DiGraph) -> graphviz.Digraph:
         ordered = [n for n in g.nodes if n in nodes]
         text = f"Auxiliary head ({name})\n{shape_text(g.nodes[out]['shape'])} outputs"
         boxes.append(_Box(_dot_id(name), text, dict(style.AUX), out, members=ordered))
+    return boxes
+
+
+def emit_network(dot: graphviz.Digraph, g: nx.DiGraph, boxes: list[_Box],
+                 output: str = "output") -> None:
+    """The boxes, the shapes on the edges between them, and the output below the last."""
     main_out = g.graph["outputs"]["logits"]
     _emit(dot, g, boxes, shapes_on_edges=True)
-    dot.node("output", f"Output: {shape_text(g.nodes[main_out]['shape'])}", shape="plaintext",
+    dot.node(output, f"Output: {shape_text(g.nodes[main_out]['shape'])}", shape="plaintext",
              style="", fillcolor="white")
     owner = {m: box for box in boxes for m in box.members}
-    dot.edge(owner[main_out].id, "output")
-    return dot
+    dot.edge(owner[main_out].id, output)
 
 
 # ---- block view ----------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from incdsl.elaborate.resolve import (
     Resolution,
     resolve,
 )
-from incdsl.errors import ErrorSink, SpecError, UsageError, did_you_mean
+from incdsl.errors import ErrorSink, Location, SpecError, UsageError, did_you_mean
 from incdsl.ir import expr as ir
 from incdsl.ir.graph import BlockInstance, Container, Graph, Node, add_node, new_graph
 from incdsl.ops import OPS, Op
@@ -44,7 +44,8 @@ class Ctx:
     defaults: dict  # op name -> {slot: value} from `defaults` lines
     stack: tuple[str, ...] = ()  # names of the blocks being instantiated
     instances: tuple[str, ...] = ()  # their instance paths
-    trail: tuple[str, ...] = ()  # "in Block35, used at ..." notes for errors inside blocks
+    # ("in Block35, used at ...", where or None) notes for errors inside blocks
+    trail: tuple[tuple[str, Location | None], ...] = ()
     frames: dict = field(default_factory=dict)  # statement name -> what it shares with its body
     conditions: tuple[ast.Expr, ...] = ()  # the `if`s whose arm is being walked, outermost first
 
@@ -156,8 +157,8 @@ class _Elaborator:
             if self.shape_error_seen:
                 return
             self.shape_error_seen = True
-        for note in reversed(ctx.trail):
-            e = e.with_note(note)
+        for note, where in reversed(ctx.trail):
+            e = e.with_note(note, where)
         self.errors.add(e)
 
     def _stmt(self, stmt: ast.Stmt, cur, ctx: Ctx, scope: Scope, kind: str | None = None,
@@ -256,7 +257,7 @@ class _Elaborator:
             symbols[INPUT_CHANNELS] = ir.Channels(cur)
         inner = Ctx(env, symbols, ctx.defaults, (*ctx.stack, d.name),
                     (*ctx.instances, child.path),
-                    trail=(*ctx.trail, f"in {d.name}, used at {layer.loc}"))
+                    trail=(*ctx.trail, (f"in {d.name}, used at {layer.loc}", layer.loc)))
         return self._body(d.body, cur, inner, child)
 
     def _block_args(self, d: ast.Definition, layer: ast.Layer, ctx: Ctx):
@@ -316,7 +317,7 @@ class _Here:
         error inside."""
         ctx = self._ctx
         if note:
-            ctx = replace(ctx, trail=(*ctx.trail, note))
+            ctx = replace(ctx, trail=(*ctx.trail, (note, None)))
         if names:
             ctx = replace(ctx, env={**ctx.env, **{k: v for k, (v, _) in names.items()}},
                           symbols={**ctx.symbols, **{k: e for k, (_, e) in names.items()}})

@@ -80,12 +80,16 @@ def resolve(program: Program) -> Resolution:
 
 
 def _cycles(calls: nx.DiGraph) -> list[list[str]]:
+    """Each cycle once, starting at its block defined first: networkx's order of cycles and
+    of their blocks varies from process to process, the report must not."""
+    order = {name: index for index, name in enumerate(calls.nodes)}
     seen, out = set(), []
     for cycle in nx.simple_cycles(calls):
         if frozenset(cycle) not in seen:
             seen.add(frozenset(cycle))
-            out.append(cycle)
-    return out
+            start = min(range(len(cycle)), key=lambda i: order[cycle[i]])
+            out.append(cycle[start:] + cycle[:start])
+    return sorted(out, key=lambda c: [order[n] for n in c])
 
 
 def _check_marker(layer: ast.Layer, scope: set[str]) -> None:

@@ -61,17 +61,42 @@ class _BadDedent(Exception):
         self.token, self.level, self.levels = token, level, list(levels)
 
 
-@lru_cache(maxsize=1)
-def grammar() -> Lark:
-    """The compiled grammar: made once per process (tens of milliseconds), then shared."""
+def _lark(postlex: _Indenter) -> Lark:
     return Lark(
         resources.grammar_file().read_text(),
         parser="lalr",
-        postlex=_Indenter(),
+        postlex=postlex,
         propagate_positions=True,
         maybe_placeholders=True,
         start=["start", "expr"],
     )
+
+
+@lru_cache(maxsize=1)
+def grammar() -> Lark:
+    """The compiled grammar: made once per process (tens of milliseconds), then shared."""
+    return _lark(_Indenter())
+
+
+class _Recorder(_Indenter):
+    """The same post-lexer, keeping every token the lexer made: the newline tokens (which hold
+    the comments) inside parentheses too, which the indenter drops."""
+
+    def process(self, stream):
+        self.seen = []
+
+        def record(tokens):
+            for token in tokens:
+                self.seen.append(token)
+                yield token
+
+        return super().process(record(stream))
+
+
+@lru_cache(maxsize=1)
+def _recording() -> tuple[Lark, _Recorder]:
+    recorder = _Recorder()
+    return _lark(recorder), recorder
 
 
 def parse(text: str, path: str = "<string>") -> ast.Module:
@@ -80,16 +105,27 @@ def parse(text: str, path: str = "<string>") -> ast.Module:
     source = Source(path, text)
     check_limits(source)
     try:
-        return _to_ast(_parse_tree(text, source), source)
+        return _to_ast(_tree(grammar(), text, source), source)
     except SpecError as first:
         raise SpecError(_errors_by_definition(text, source) or first.diagnostics) from None
 
 
-def _parse_tree(text: str, source: Source):
+def parse_tokens(text: str, path: str = "<string>") -> tuple[ast.Module, list[Token]]:
+    """Parse one file, and return with its tree every token the lexer read, in order: those
+    the parser sees and the newline tokens it skips inside parentheses. Comments are inside
+    the newline tokens (`_NL`), as the grammar defines them; spaces are not tokens."""
+    lark, recorder = _recording()
+    source = Source(path, text)
+    check_limits(source)
+    tree = _tree(lark, text, source)
+    return _to_ast(tree, source), list(recorder.seen)
+
+
+def _tree(lark: Lark, text: str, source: Source):
     if not text.endswith("\n"):
         text += "\n"  # the grammar ends every statement with a newline
     try:
-        return grammar().parse(text, start="start")
+        return lark.parse(text, start="start")
     except _BadDedent as e:
         line = e.token.end_line
         raise SpecError.at(
@@ -113,7 +149,7 @@ def _errors_by_definition(text: str, source: Source) -> list:
     for begin, end in zip(starts, [*starts[1:], len(text)]):
         lines_before = text.count("\n", 0, begin)
         try:
-            _to_ast(_parse_tree("\n" * lines_before + text[begin:end], source), source)
+            _to_ast(_tree(grammar(), "\n" * lines_before + text[begin:end], source), source)
         except SpecError as e:
             found += e.diagnostics
     return found

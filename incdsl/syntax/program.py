@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from incdsl import resources
-from incdsl.errors import ErrorSink, SpecError, UsageError, did_you_mean
+from incdsl.errors import Diagnostic, ErrorSink, SpecError, UsageError, did_you_mean
 from incdsl.syntax import ast
 from incdsl.syntax.parser import parse
 
@@ -98,15 +98,16 @@ def _collect(program: Program, module: ast.Module, path: Path, stack: list[str],
             continue
         if d.name in program.definitions:
             first = program.definitions[d.name]
-            errors.add(SpecError.at(d.name_loc, f"'{d.name}' is defined twice",
-                                    f"first defined at {first.name_loc}"))
+            note = f"first defined at {first.name_loc}"
+            errors.add(SpecError(Diagnostic(f"'{d.name}' is defined twice", d.name_loc,
+                                            (note,), ((note, first.name_loc),))))
         else:
             program.definitions[d.name] = d
     for use in module.uses:
         if not use.path.endswith(".inc"):  # a spec is data: its `use` reads specs only
             errors.add(SpecError.at(use.loc, f'use takes spec files (.inc), not "{use.path}"'))
             continue
-        target = _find_use(use, path)
+        target = find_use(use, path)
         key = str(target.resolve()) if target else None
         if target is None:
             errors.add(SpecError.at(use.loc, f"cannot find \"{use.path}\"",
@@ -127,7 +128,8 @@ def _collect(program: Program, module: ast.Module, path: Path, stack: list[str],
             _collect(program, used_module, target, stack + [key], done, errors)
 
 
-def _find_use(use: ast.Use, including: Path) -> Path | None:
+def find_use(use: ast.Use, including: Path) -> Path | None:
+    """The file a `use` line names: beside the file that says it, else a shipped one."""
     for base in (including.parent, resources.architectures_dir()):
         candidate = base / use.path
         if candidate.is_file():

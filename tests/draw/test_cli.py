@@ -111,3 +111,27 @@ def test_bad_command_lines(capsys, tmp_path, argv, message):
     code, _, err = run(capsys, "draw", "irv2", "-o", str(out), *argv)
     assert code == 2 and message in err
     assert not out.exists()
+
+
+def test_without_output_the_figure_is_named_after_the_spec(capsys, tmp_path, monkeypatch,
+                                                            needs_dot):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run(capsys, "draw", "irv2")
+    assert (code, err) == (0, "")
+    assert stdout == f"wrote irv2.svg (in {tmp_path})\n"
+    assert parse((tmp_path / "irv2.svg").read_bytes()).title == "InceptionResNetV2"
+    code, stdout, _ = run(capsys, "draw", "irv2", "--block", "Block35")
+    assert code == 0 and stdout == f"wrote Block35.svg (in {tmp_path})\n"
+    assert parse((tmp_path / "Block35.svg").read_bytes()).title.startswith("Block35(")
+    spec = tmp_path / "sub" / "tiny.inc"
+    spec.parent.mkdir()
+    spec.write_text("network T:\n    input 3x8x8\n    conv 4 3x3\n")
+    assert run(capsys, "draw", str(spec))[0] == 0
+    assert (tmp_path / "tiny.svg").is_file() and not (spec.parent / "tiny.svg").exists()
+
+
+def test_without_output_a_bad_spec_writes_nothing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, err = run(capsys, "draw", "nosuch")
+    assert code == 2 and stdout == "" and "no such file or shipped architecture" in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,9 @@
+import shutil
+
+import pytest
+
+
+@pytest.fixture
+def needs_dot():
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (apt-get install graphviz)")
