@@ -16,8 +16,8 @@ from dataclasses import fields, replace
 
 from incdsl.ir.graph import Graph, Node
 from incdsl.ops import OPS
-from incdsl.ops.moved_bn import MovedBatchNormAttrs
 from incdsl.ops.folded_conv import FoldedConvAttrs
+from incdsl.ops.moved_bn import MovedBatchNormAttrs
 from incdsl.ops.origin import Origin, Rebuilt
 from incdsl.ops.shift import ShiftAttrs
 from incdsl.passes.edit import fresh, groups_of, modules, only_reader, rebuild, scope_module

@@ -2,7 +2,6 @@
 shapes and MACs against a forward pass, and the grid sizes and channel counts of every stage."""
 
 import re
-
 from dataclasses import asdict
 
 import pytest

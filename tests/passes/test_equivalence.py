@@ -12,7 +12,6 @@ from incdsl.passes import PASSES, optimize
 from incdsl.resources import shipped_architectures
 from tests.passes.conftest import SMALL, TOLERANCE, graph_of, image, reference, relative_error
 
-
 # Nothing to rewrite for training here: ResNet's sibling 1x1 convolutions (the body's first and
 # the projection shortcut) differ in their ReLU, and Xception's BatchNorm only folds in inference.
 UNCHANGED = {("training", "ResNet50"), ("training", "SEResNet50"), ("training", "Xception")}
