@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 from typing import Any
 
 import networkx as nx
@@ -26,17 +27,23 @@ from incdsl.ir.expr import Expr
 Shape = tuple[int, ...]  # (C, H, W) for feature maps, (C,) for vectors
 
 
+@cache
+def _field_names(cls: type) -> dict[str, None]:
+    """A dataclass's field names, in order (asked on every item access, so kept per class)."""
+    return dict.fromkeys(f.name for f in fields(cls))
+
+
 class _Record(MutableMapping):
     """A dataclass that networkx can hold as an attribute dict: its fields are its keys, and
     no other key can be set, so a misspelt attribute fails instead of being stored."""
 
     def __getitem__(self, key: str) -> Any:
-        if key not in self._keys():
+        if key not in _field_names(type(self)):
             raise KeyError(key)
         return getattr(self, key)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key not in self._keys():
+        if key not in _field_names(type(self)):
             raise KeyError(f"{type(self).__name__} has no field '{key}'")
         setattr(self, key, value)
 
@@ -51,7 +58,7 @@ class _Record(MutableMapping):
 
     @classmethod
     def _keys(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in fields(cls))
+        return tuple(_field_names(cls))
 
     def copy(self):
         return replace(self)
@@ -63,7 +70,7 @@ class Attrs:
     dict, `attrs["kernel"]`, for scripts written against plain graphs."""
 
     def __getitem__(self, key: str) -> Any:
-        if key not in {f.name for f in fields(self)}:
+        if key not in _field_names(type(self)):
             raise KeyError(key)
         return getattr(self, key)
 

@@ -48,6 +48,16 @@ def test_json_against_a_reference(capsys):
         assert row["ours"]["tflops"] > 0 and row["ours"]["peak_mib"] is None  # CPU: no peak
 
 
+def test_a_reference_whose_modules_are_declared_out_of_order(capsys):
+    # timm's Xception declares each block's skip convolution before its body; the weights are
+    # paired in the order the forwards run, as `incdsl weights import` pairs them.
+    code, out, err = run(capsys, "bench", "xception", "--set", "size=75", "--against",
+                         "timm:legacy_xception", "--batch", "1", "--train-batch", "0",
+                         "--repeat", "1", "--warmup", "0", "--json")
+    assert code == 0, err
+    assert [r["task"] for r in json.loads(out)["rows"]] == ["inference"]
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--batch", "0"], "--batch 0: give batch sizes"),
     (["--batch", "a,b"], "--batch a,b: give batch sizes"),
