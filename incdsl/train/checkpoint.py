@@ -3,7 +3,6 @@ atomically (temporary file, fsync, rename) and read with `weights_only=True`."""
 
 from __future__ import annotations
 
-import pickle
 import random
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +13,7 @@ import torch
 from incdsl.errors import UsageError
 from incdsl.fileio import CannotWrite, write_atomically
 from incdsl.weights.match import shape_text
+from incdsl.weights.sources import load_tensors
 
 FORMAT = "incdsl-checkpoint-1"
 
@@ -72,10 +72,7 @@ def load(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such checkpoint file")
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:  # noqa: BLE001 (pickle, zip and torch each fail their own way)
-        raise UsageError(f"{path}: not a readable PyTorch checkpoint ({_why(e)})") from None
+    data = load_tensors(path)
     if isinstance(data, Mapping) and data.get("format") == FORMAT:
         return dict(data)
     if isinstance(data, Mapping) and data and all(isinstance(v, torch.Tensor)
@@ -97,19 +94,6 @@ def load_training(path: Path) -> dict[str, Any]:
                          f"{', '.join(repr(k) for k in missing)}); --resume cannot continue "
                          "from it (--init FILE starts a new run from its weights)")
     return data
-
-
-def _why(e: Exception) -> str:
-    """The reason torch gives, without its advice to load with weights_only=False: that
-    would run whatever code the file holds, and incdsl never does it."""
-    text = str(e)
-    if isinstance(e, pickle.UnpicklingError) and "Unsupported global" in text:
-        return ("it holds Python objects, not only tensors (a whole pickled model?); incdsl "
-                "reads tensors only; save the model's state_dict() instead")
-    if isinstance(e, pickle.UnpicklingError) or "weights_only" in text:
-        return "its contents are not a pickle of tensors"
-    first = text.splitlines()[0] if text else "no detail"
-    return f"{type(e).__name__}: {first}"
 
 
 def check_fits(ours: Mapping[str, torch.Tensor], theirs: Mapping[str, torch.Tensor],

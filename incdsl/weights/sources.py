@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import zipfile
 from collections.abc import Mapping
 
 import torch
@@ -74,11 +75,7 @@ def load_source(source) -> Mapping[str, torch.Tensor]:
     if not os.path.isfile(text):
         raise UsageError(f"no checkpoint file '{text}' (and not a reference name like "
                          "timm:inception_resnet_v2)")
-    try:
-        state = torch.load(text, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError) as e:
-        # a corrupt or foreign file, or one that needs code to unpickle: say so, no traceback
-        raise UsageError(f"cannot read '{text}' as a PyTorch checkpoint: {e}") from None
+    state = load_tensors(text)
     for wrapper in ("state_dict", "model", "model_state_dict"):
         if isinstance(state, Mapping) and isinstance(state.get(wrapper), Mapping):
             state = state[wrapper]
@@ -86,3 +83,28 @@ def load_source(source) -> Mapping[str, torch.Tensor]:
                                                   for v in state.values()):
         raise UsageError(f"'{text}' does not hold a state_dict (a mapping of names to tensors)")
     return state
+
+
+def load_tensors(path) -> object:
+    """`torch.load` with `weights_only=True` (a file never runs code), every way a file can
+    fail to load as one UsageError saying why, without torch's advice to retry with
+    weights_only=False: that would run whatever code the file holds."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # noqa: BLE001 (pickle, zip and torch each fail their own way)
+        raise UsageError(f"{path}: not a readable PyTorch checkpoint ({_why(e, path)})") \
+            from None
+
+
+def _why(e: Exception, path) -> str:
+    text = str(e)
+    if isinstance(e, pickle.UnpicklingError) and "Unsupported global" in text:
+        return ("it holds Python objects, not only tensors (a whole pickled model?); incdsl "
+                "reads tensors only; save the model's state_dict() instead")
+    # Outside a zip archive torch reads a bare pickle, and arbitrary bytes fail there in
+    # whatever way the opcodes they happen to hold lead to (IndexError, KeyError, ...).
+    if (isinstance(e, pickle.UnpicklingError) or "weights_only" in text
+            or not zipfile.is_zipfile(path)):
+        return "its contents are not a pickle of tensors"
+    first = text.splitlines()[0] if text else "no detail"
+    return f"{type(e).__name__}: {first}"

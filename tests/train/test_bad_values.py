@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,18 @@ def test_a_checkpoint_that_is_not_one_gets_no_advice_to_unpickle_it(cli, tmp_pat
     code, _, err = cli("eval", TINY, "--checkpoint", bad)
     one_line_error(code, err, "not a readable PyTorch checkpoint", phrase)
     assert "weights_only" not in err
+
+
+def test_any_random_bytes_are_said_to_be_no_pickle_of_tensors(tmp_path):
+    # Bytes outside a zip archive are read as a bare pickle, and fail in whatever way their
+    # opcodes lead to (CI once drew bytes that raised IndexError): every way is the same line.
+    from incdsl.errors import UsageError
+    from incdsl.train.checkpoint import load
+
+    gen = random.Random(0)
+    bad = tmp_path / "bad.pt"
+    for size in [1, 2, 16, 4096] * 50:
+        bad.write_bytes(gen.randbytes(size))
+        with pytest.raises(UsageError) as e:
+            load(bad)
+        assert "its contents are not a pickle of tensors" in str(e.value), str(e.value)

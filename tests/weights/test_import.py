@@ -3,6 +3,8 @@ first tensor that does not fit, nothing loaded then, checkpoints read with weigh
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import torch
 from torch import nn
@@ -70,8 +72,21 @@ def test_checkpoints_load_with_weights_only(tmp_path):
     path = tmp_path / "evil.pt"
     torch.save({"obj": _NotWeights()}, path)  # unpickling it would need to run our code
     model = incdsl.build("v4", **SMALL)
-    with pytest.raises(UsageError, match="cannot read .* as a PyTorch checkpoint"):
+    with pytest.raises(UsageError, match="not a readable PyTorch checkpoint .it holds Python"):
         import_weights(model, str(path))
+
+
+def test_random_bytes_are_one_line_without_advice_to_unpickle(tmp_path):
+    # Outside a zip archive torch reads a bare pickle; random bytes fail there in many ways
+    # (IndexError, unsupported opcodes, ...), each the same message, never a traceback.
+    gen = random.Random(1)
+    path = tmp_path / "noise.pt"
+    for size in [1, 3, 64, 4096] * 25:
+        path.write_bytes(gen.randbytes(size))
+        with pytest.raises(UsageError) as e:
+            import_weights(nn.Linear(1, 1), str(path))
+        assert "its contents are not a pickle of tensors" in str(e.value)
+        assert "weights_only" not in str(e.value)
 
 
 def test_unknown_reference_and_missing_file():
