@@ -118,7 +118,7 @@ def test_resume_from_what_is_not_a_whole_checkpoint(cli, tmp_path, content, phra
 
 
 @pytest.mark.parametrize("content, phrase", [
-    (os.urandom(4096), "its contents are not a pickle of tensors"),
+    (random.Random(0).randbytes(4096), "its contents are not a pickle of tensors"),
     (None, "it holds Python objects, not only tensors"),
 ], ids=["random-bytes", "pickled-module"])
 def test_a_checkpoint_that_is_not_one_gets_no_advice_to_unpickle_it(cli, tmp_path, content,
