@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 
 import pytest
@@ -42,3 +43,12 @@ def error_of(spec_file):
         return info.value
 
     return run
+
+
+@pytest.fixture
+def needs_dot():
+    """Graphviz's `dot` renders figures: a test dependency like the Python ones, so a missing
+    one fails the test that needs it rather than skipping it (./setup.sh installs it as root)."""
+    if shutil.which("dot") is None:
+        pytest.fail("Graphviz's dot is not installed: ./setup.sh --test installs it as root, or "
+                    "apt-get install graphviz")

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 import torch
 
 from incdsl.cli import main
 from incdsl.cli.export import exported, model_for, write
 from tests.passes.conftest import SMALL
-
-ort = pytest.importorskip("onnxruntime")
 
 
 def args_for(name: str, optimize: str | None, weights=None) -> argparse.Namespace:

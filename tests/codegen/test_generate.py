@@ -4,7 +4,6 @@ state_dict keys and computes the same outputs, and equals the reference implemen
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import subprocess
 import sys
 
@@ -170,10 +169,9 @@ def test_python_keywords_as_spec_names(spec_file, tmp_path):
     spec = spec_file(KEYWORD_SPEC)
     path = tmp_path / "kw.py"
     path.write_text(generate(incdsl.graph(spec)))
-    if shutil.which("ruff"):
-        check = subprocess.run(["ruff", "check", "--isolated", str(path)], capture_output=True,
-                               text=True, check=False)
-        assert check.returncode == 0, check.stdout
+    check = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", str(path)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout
     network = load_generated(path, "gen_kw").Net(import_=0.0)
     built = incdsl.build(spec, seed=0)
     assert list(network.state_dict()) == list(built.state_dict())

@@ -4,7 +4,6 @@ loads the optimised model's own tensors."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -38,7 +37,6 @@ def test_generated_optimised_module_equals_build(mode, tmp_path):
         assert torch.equal(network.eval()(x), built(x))
 
 
-@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
 def test_generated_optimised_code_is_ruff_clean(tmp_path):
     path = tmp_path / "v3_inference.py"
     path.write_text(generate(optimize(incdsl.graph("v3"), "inference")))

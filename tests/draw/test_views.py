@@ -2,7 +2,6 @@
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -16,7 +15,7 @@ from incdsl.draw.views import block_names, render_view
 
 SHIPPED = ["v3", "v4", "irv1", "irv2", "irv2_paper"]
 SVG = "{http://www.w3.org/2000/svg}"
-needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
+needs_dot = pytest.mark.usefixtures("needs_dot")  # tests/conftest.py
 
 
 def svg_of(tmp_path, g, **view):
