@@ -98,6 +98,9 @@ CONV = Style("#fff2cc", "#b58900")
 POOL = Style("#dae8fc", "#3a6ea5")
 HEAD = Style("#f8cecc", "#a33a36")  # what leads to the classifier: global pools, dropout, linear
 MERGE = Style("#d5e8d4", "#3d7a3a")
+# an element-wise merge (the residual sum, the gate's product): a small circle holding its sign
+MERGE_SIGN = Style(MERGE.fill, MERGE.line, (("shape", "circle"), ("fixedsize", "false"),
+                                            ("margin", "0.02")))
 PLAIN = Style("#ffffff", "#666666")  # activations
 
 

@@ -26,6 +26,7 @@ class BatchNorm(Op):
     signature = Signature(keywords=("eps", "momentum"), flags={"relu": True},
                           defaults={"eps": 1e-5, "momentum": 0.1})
     style = CONV
+    per_channel = True
 
     def make(self, args, inputs, cx):
         attrs = BatchNormAttrs(inputs[0][0], args.flag("relu"),

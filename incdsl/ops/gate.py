@@ -13,10 +13,10 @@ count. Its output is one value per channel (C x 1 x 1) or a whole map (C x H x W
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from incdsl.ir.graph import Attrs, format_shape
-from incdsl.ops.base import MERGE, Op, ShapeError, Statement, register
+from incdsl.ops.base import MERGE_SIGN, Op, ShapeError, Statement, register
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,7 @@ class Mul(Op):
     name = "mul"
     kind = "mul"
     doc = "the gated tensor times its gate, channel by channel"
-    style = replace(MERGE, extra=(("shape", "circle"), ("fixedsize", "false"),
-                                  ("margin", "0.02")))
+    style = MERGE_SIGN
     has_module = False
     is_layer = False
 

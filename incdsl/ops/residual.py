@@ -13,11 +13,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from incdsl.errors import SpecError
 from incdsl.ir.graph import Attrs, format_shape
-from incdsl.ops.base import MERGE, Op, ShapeError, Signature, Statement, register, with_relu
+from incdsl.ops.base import MERGE_SIGN, Op, ShapeError, Signature, Statement, register, with_relu
 from incdsl.syntax import ast
 
 
@@ -32,8 +32,7 @@ class Add(Op):
     name = "add"
     kind = "add"
     doc = "shortcut + scale * residual, then ReLU if asked"
-    style = replace(MERGE, extra=(("shape", "circle"), ("fixedsize", "false"),
-                                  ("margin", "0.02")))
+    style = MERGE_SIGN
     has_module = False
     is_layer = False
     scaled_sum = True

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from incdsl.ir.graph import Attrs
 from incdsl.ops import origin
-from incdsl.ops.base import PLAIN, Helper, Op, register
+from incdsl.ops.base import PLAIN, Helper, Op, register, with_relu
 
 SHIFT = Helper("Shift", '''
 class Shift(nn.Module):
@@ -58,8 +58,7 @@ class ShiftOp(origin.Rebuilt, Op):
         return origin.split([a.origin.with_(shift=True)], own, {"bias": "bias"})
 
     def forward(self, a, inputs, call, value):
-        return f"F.relu({call}({inputs[0]}), inplace=True)" if a.relu else \
-            f"{call}({inputs[0]})"
+        return with_relu(f"{call}({inputs[0]})", repr(a.relu))
 
     def code(self, a, in_channels, value):
         return "Shift", [str(a.channels)]

@@ -62,6 +62,10 @@ def test_unknown_config_key_is_located(cli, tmp_path):
     ("lr: -1\n", "lr must be positive"),
     ("- 1\n- 2\n", "expected a mapping"),
     ("epochs: [1\n", "not valid YAML"),
+    # a key set twice (PyYAML keeps the last one silently), and a value that is no number
+    ("epochs: 2\nlr: 0.1\nepochs: 3\n", ":3:1: 'epochs' is set twice (first on line 1)"),
+    ("set:\n  width: 0.5\n  width: 0.25\n", ":3:3: 'width' is set twice (first on line 2)"),
+    ("lr: .nan\n", "lr must be a finite number"),
 ])
 def test_bad_config_values(cli, tmp_path, text, phrase):
     config = tmp_path / "run.yaml"

@@ -34,18 +34,6 @@ def test_flag_values_are_checked_up_front(cli, tmp_path, flag, value, phrase):
     assert not (tmp_path / "r").exists()
 
 
-@pytest.mark.parametrize("text, phrase", [
-    ("epochs: 2\nlr: 0.1\nepochs: 3\n", ":3:1: 'epochs' is set twice (first on line 1)"),
-    ("set:\n  width: 0.5\n  width: 0.25\n", ":3:3: 'width' is set twice (first on line 2)"),
-    ("lr: .nan\n", "lr must be a finite number"),
-])
-def test_config_files_that_say_one_thing_twice_or_nothing_sensible(cli, tmp_path, text, phrase):
-    config = tmp_path / "run.yaml"
-    config.write_text(text)
-    code, _, err = cli("train", TINY, "--config", config, "--out", tmp_path / "r")
-    one_line_error(code, err, phrase)
-
-
 def test_a_config_file_that_is_not_utf8(cli, tmp_path):
     config = tmp_path / "run.yaml"
     config.write_bytes("epochs: 2\n# réglages\n".encode("latin-1"))
