@@ -3,7 +3,6 @@ the generated code agree on every layer's shape, the parameter count and the out
 
 from __future__ import annotations
 
-import importlib.util
 import tempfile
 from pathlib import Path
 
@@ -13,14 +12,8 @@ from hypothesis import HealthCheck, given, settings
 import incdsl
 from incdsl.codegen import generate
 from incdsl.ir.graph import total_params
+from tests.codegen.test_generate import assert_computes_the_same, load_generated
 from tests.specgen import specs
-
-
-def _load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"random_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -57,13 +50,6 @@ def test_graph_build_and_compile_agree(text):
 
         source = Path(folder) / "random.py"
         source.write_text(generate(g))
-        network = getattr(_load(source), g.graph["name"])()
+        network = getattr(load_generated(source, "random_spec"), g.graph["name"])()
         network.load_state_dict(model.state_dict())
-        for train in (False, True):
-            model.train(train), network.train(train)
-            torch.manual_seed(0)
-            want = model(x)
-            torch.manual_seed(0)
-            got = network(x)
-            want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
-            assert all(torch.equal(a, b) for a, b in zip(want, got)), text
+        assert_computes_the_same(model, network, x, note=text)

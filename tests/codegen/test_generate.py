@@ -37,6 +37,21 @@ def load_generated(path, name="generated"):
     return module
 
 
+def assert_computes_the_same(built, network, x, modes=(False, True), note=""):
+    """In each mode (train=False/True) and from the same random state, so that dropout draws
+    the same masks: the same outputs, bit for bit."""
+    for train in modes:
+        built.train(train), network.train(train)
+        torch.manual_seed(0)
+        want = built(x)
+        torch.manual_seed(0)
+        got = network(x)
+        want, got = (want, got) if isinstance(want, tuple) else ((want,), (got,))
+        assert len(want) == len(got), note
+        for a, b in zip(want, got):
+            assert a.shape == b.shape and torch.equal(a, b), note
+
+
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """spec name -> path of the generated file, for every shipped network at full size."""
