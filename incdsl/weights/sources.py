@@ -98,6 +98,8 @@ def load_tensors(path) -> object:
 
 def _why(e: Exception, path) -> str:
     text = str(e)
+    if isinstance(e, OSError):  # unreadable, not wrong: say so before guessing at contents
+        return f"{type(e).__name__}: {e.strerror or text}"
     if isinstance(e, pickle.UnpicklingError) and "Unsupported global" in text:
         return ("it holds Python objects, not only tensors (a whole pickled model?); incdsl "
                 "reads tensors only; save the model's state_dict() instead")

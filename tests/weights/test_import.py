@@ -124,3 +124,10 @@ def test_cli_wrong_architecture_exits_2_and_writes_nothing(capsys, tmp_path):
     assert code == 2
     assert "error: the weights do not fit" in err and "Traceback" not in err
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_file_that_cannot_be_read_is_not_called_a_bad_pickle(tmp_path):
+    from incdsl.weights.sources import load_tensors
+
+    with pytest.raises(UsageError, match=r"not a readable PyTorch checkpoint \(IsADirectoryError"):
+        load_tensors(tmp_path)  # an OSError, whatever the bytes would have been
