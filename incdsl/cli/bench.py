@@ -86,7 +86,7 @@ def _models(args, g, device):
     ref = None
     if args.against:
         ref = reference_model(args.against)
-        import_weights(spec, ref, input_shape=g.nodes[g.graph["input"]]["shape"])
+        import_weights(spec, ref)
     state = spec.state_dict()
 
     def variant(mode):

@@ -48,8 +48,7 @@ def run_import(args) -> int:
     if source.split(":", 1)[0] in LIBRARIES:
         source = reference_model(source, pretrained=args.pretrained)
     model = build_module(g, seed=0)
-    left = import_weights(model, source, skip=args.skip, skip_reference=args.skip_reference,
-                          input_shape=g.nodes[g.graph["input"]]["shape"])
+    left = import_weights(model, source, skip=args.skip, skip_reference=args.skip_reference)
     state = model.state_dict()
     write_atomically(args.output, lambda tmp: torch.save(state, tmp))
     loaded = len(state) - len(left)

@@ -36,6 +36,8 @@ def build_module(g: nx.DiGraph, *, seed: int | None = None,
     if g.graph["optimized"] is None:
         root = _module(g, scope_tree(g), tuple(g.graph["outputs"]))
         init_weights(root, g, seed)
+        # (C, H, W) of one image: weight import pairs tensors in the order forwards run on it
+        root.input_shape = tuple(g.nodes[g.graph["input"]]["shape"])
         return root
     from incdsl.nn.canonical import attach
 

@@ -63,9 +63,12 @@ def import_weights(model: nn.Module, source, *, skip: Iterable[str] = (),
     `source`: an nn.Module, a state_dict, a checkpoint path or a reference name like
     "timm:inception_resnet_v2" (see `incdsl.weights.sources`). `skip` / `skip_reference`
     leave out tensors under those module paths (the classifier, when the heads differ).
-    With `input_shape` (C, H, W) and a model as source, tensors are paired in the order both
-    forwards run. Returns the keys of `model` left as they were (those under `skip`)."""
-    ours, theirs = ordered_states(model, source, input_shape)
+    With a model as source, tensors are paired in the order both forwards run on an image of
+    `input_shape` (C, H, W), by default the input of the spec `model` was built from; else in
+    the order of the state_dicts. Returns the keys of `model` left as they were (those under
+    `skip`)."""
+    ours, theirs = ordered_states(model, source,
+                                  input_shape or getattr(model, "input_shape", None))
     mapped = match_state_dicts(ours, theirs, skip=tuple(skip), skip_reference=skip_reference)
     model.load_state_dict(mapped, strict=False)
     return [k for k in ours if k not in mapped]
